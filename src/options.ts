@@ -1,0 +1,112 @@
+/** What a user may pass (every field optional), resolved once into what the server runs with. */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ScenarioInput } from "./scenarios/schema.js";
+import { type ChunkSpec, parseChunkSpec } from "./stream/chunk-spec.js";
+import { isLatencyPreset, type LatencyOverrides, type LatencyPreset, latencyPresetNames } from "./stream/latency.js";
+import { bundledCataloguePath } from "./usage/catalogue.js";
+
+export type LogFormat = "pretty" | "json" | "none";
+export type OnMiss = "error" | "fallback";
+
+export interface Options {
+  port?: number;
+  host?: string;
+  /** Scenario files or folders, or scenario objects; default: the bundled `scenarios/`. */
+  scenarios?: string | ReadonlyArray<string | ScenarioInput>;
+  /** The model catalogue file; default: the bundled `models.yaml`. */
+  models?: string;
+  seed?: number | string;
+  /** Default `none` in code, `realistic` on the command line. */
+  latency?: LatencyPreset;
+  ttftMs?: number;
+  tps?: number;
+  jitter?: number;
+  /** How text is cut into chunks, default `token:1-4`. */
+  chunk?: string;
+  /** Require this exact bearer key; without it any non-empty key passes. */
+  apiKey?: string;
+  /** What an omitted `stream` means; the contract says true. */
+  streamDefault?: boolean;
+  onMiss?: OnMiss;
+  log?: LogFormat;
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes?: number;
+  /** How many requests the journal keeps. */
+  journalSize?: number;
+}
+
+export interface ResolvedOptions {
+  port: number;
+  host: string;
+  scenarios: ReadonlyArray<string | ScenarioInput>;
+  models: string;
+  seed: string;
+  latency: LatencyPreset;
+  latencyOverrides: LatencyOverrides;
+  chunk: ChunkSpec;
+  apiKey: string | undefined;
+  streamDefault: boolean;
+  onMiss: OnMiss;
+  log: LogFormat;
+  maxBodyBytes: number;
+  journalSize: number;
+}
+
+export const bundledScenariosPath = fileURLToPath(new URL("../scenarios", import.meta.url));
+
+/** A bad option: the CLI prints it with the option's name and exits 1. */
+export class OptionError extends Error {
+  constructor(
+    readonly option: string,
+    problem: string,
+  ) {
+    super(`--${option} ${problem}`);
+    this.name = "OptionError";
+  }
+}
+
+function nonNegative(option: string, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isFinite(value) || value < 0) throw new OptionError(option, `must be a number of at least 0, got ${value}`);
+  return value;
+}
+
+export function resolveOptions(options: Options = {}): ResolvedOptions {
+  const latency = options.latency ?? "none";
+  if (!isLatencyPreset(latency)) throw new OptionError("latency", `must be one of ${latencyPresetNames.join(", ")}, got "${latency}"`);
+  const chunk = parseChunkSpec(options.chunk ?? "token:1-4");
+  if (typeof chunk === "string") throw new OptionError("chunk", chunk);
+  const port = options.port ?? 4010;
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new OptionError("port", `must be a port number from 0 to 65535, got ${port}`);
+  const tps = nonNegative("tps", options.tps);
+  if (tps === 0) throw new OptionError("tps", "must be above 0");
+  const jitter = nonNegative("jitter", options.jitter);
+  if (jitter !== undefined && jitter > 1) throw new OptionError("jitter", `must be a fraction from 0 to 1, got ${jitter}`);
+  const scenarios =
+    options.scenarios === undefined
+      ? [bundledScenariosPath]
+      : typeof options.scenarios === "string"
+        ? [options.scenarios]
+        : options.scenarios;
+  const models = options.models ?? bundledCataloguePath;
+  if (!existsSync(models)) throw new OptionError("models", `names a file that does not exist: ${models}`);
+  return {
+    port,
+    host: options.host ?? "127.0.0.1",
+    scenarios: scenarios.map((s) => (typeof s === "string" ? resolve(s) : s)),
+    models,
+    seed: String(options.seed ?? 0),
+    latency,
+    latencyOverrides: { ttftMs: nonNegative("ttft", options.ttftMs), tps, jitter },
+    chunk,
+    apiKey: options.apiKey === "" ? undefined : options.apiKey,
+    streamDefault: options.streamDefault ?? true,
+    onMiss: options.onMiss ?? "error",
+    log: options.log ?? "none",
+    maxBodyBytes: options.maxBodyBytes ?? 20 * 1024 * 1024,
+    journalSize: options.journalSize ?? 1000,
+  };
+}

@@ -1,0 +1,38 @@
+/** A scenario's reply rendered for one request: templates filled, tool arguments as JSON text. */
+import type { ReasoningDetail, ReplyPlan } from "../stream/reply-plan.js";
+import type { Reply } from "./schema.js";
+import { render, renderDeep, type TemplateContext } from "./template.js";
+import { argumentsFor } from "./tool-arguments.js";
+
+function toolArguments(call: NonNullable<Reply["toolCalls"]>[number], name: string, ctx: TemplateContext): string {
+  if (typeof call.arguments === "string") return render(call.arguments, ctx);
+  if (call.arguments) return JSON.stringify(renderDeep(call.arguments, ctx));
+  const tool = ctx.view.request.tools?.find((t) => t.function.name === name);
+  return JSON.stringify(argumentsFor(tool?.function.parameters, ctx.view.lastUserMessage.slice(0, 80)));
+}
+
+function details(reply: Reply, ctx: TemplateContext): ReasoningDetail[] | null {
+  if (!reply.reasoningDetails) return null;
+  return reply.reasoningDetails.map((d, index) => {
+    const { type, ...rest } = renderDeep(d, ctx) as typeof d;
+    return { ...rest, type: `reasoning.${type}`, index } as ReasoningDetail;
+  });
+}
+
+export function renderReply(reply: Reply, ctx: TemplateContext): ReplyPlan {
+  const toolCalls = (reply.toolCalls ?? []).map((call) => {
+    const name = render(call.name, ctx);
+    return { id: call.id, name, arguments: toolArguments(call, name, ctx) };
+  });
+  const hasAnything = reply.content !== undefined || reply.reasoning !== undefined || toolCalls.length > 0;
+  return {
+    model: reply.model === undefined ? ctx.view.model : render(reply.model, ctx),
+    // A reply with nothing in it answers with empty text rather than nothing at all.
+    content: reply.content !== undefined ? render(reply.content, ctx) : hasAnything ? null : "",
+    reasoning: reply.reasoning === undefined ? null : render(reply.reasoning, ctx),
+    reasoningDetails: details(reply, ctx),
+    toolCalls,
+    finishReason: reply.finishReason ?? null,
+    usage: reply.usage ?? {},
+  };
+}

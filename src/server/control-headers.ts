@@ -1,0 +1,36 @@
+/** The per-request `x-mock-*` control headers, checked once at the edge. */
+import type { IncomingHttpHeaders } from "node:http";
+import { badRequest } from "../contract/errors.js";
+import { isLatencyPreset, type LatencyPreset, latencyPresetNames } from "../stream/latency.js";
+
+export interface ControlHeaders {
+  scenario: string | undefined;
+  seed: string | undefined;
+  latency: LatencyPreset | undefined;
+  session: string;
+}
+
+const MAX_LENGTH = 200;
+
+function single(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  if (value === undefined) return undefined;
+  const text = (Array.isArray(value) ? value[0] : value)?.trim() ?? "";
+  if (text === "") throw badRequest(`The ${name} header is empty; leave it out or give a value.`, name);
+  if (text.length > MAX_LENGTH) throw badRequest(`The ${name} header is longer than ${MAX_LENGTH} characters.`, name);
+  return text;
+}
+
+export function readControlHeaders(headers: IncomingHttpHeaders): ControlHeaders {
+  const latency = single(headers, "x-mock-latency");
+  if (latency !== undefined && !isLatencyPreset(latency)) {
+    throw badRequest(`The x-mock-latency header must be one of ${latencyPresetNames.join(", ")}, got "${latency}".`, "x-mock-latency");
+  }
+  const seed = single(headers, "x-mock-seed");
+  return {
+    scenario: single(headers, "x-mock-scenario"),
+    seed,
+    latency,
+    session: single(headers, "x-mock-session") ?? "",
+  };
+}

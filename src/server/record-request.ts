@@ -1,0 +1,65 @@
+/** Follows one request to its end: then it goes into the journal and, if asked, the log. */
+import type { Request, Response } from "express";
+import type { JournalEntry } from "./journal.js";
+import { logLine } from "./log.js";
+import type { MockState } from "./state.js";
+
+export interface RequestRecord {
+  session: string;
+  model: string | null;
+  stream: boolean | null;
+  source: string | null;
+  seed: string;
+  fingerprint: string | null;
+  error: string | null;
+}
+
+// Bodies above this size are summarised, so the journal cannot hold gigabytes under load.
+const MAX_BODY_KEPT = 256 * 1024;
+
+// Credentials never reach the journal.
+const SECRET_HEADERS = new Set(["authorization", "proxy-authorization", "cookie", "x-api-key", "api-key"]);
+
+function safeHeaders(req: Request): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    out[name] = SECRET_HEADERS.has(name) ? "[redacted]" : Array.isArray(value) ? value.join(", ") : value;
+  }
+  return out;
+}
+
+function keptBody(req: Request): unknown {
+  const size = Number(req.headers["content-length"] ?? 0);
+  return size > MAX_BODY_KEPT ? { omitted: `a body of ${size} bytes` } : req.body;
+}
+
+export function journalRequest(state: MockState, req: Request, res: Response): RequestRecord {
+  const started = performance.now();
+  const seq = state.journal.nextSeq();
+  const record: RequestRecord = {
+    session: "",
+    model: null,
+    stream: null,
+    source: null,
+    seed: state.options.seed,
+    fingerprint: null,
+    error: null,
+  };
+  res.once("close", () => {
+    const entry: JournalEntry = {
+      seq,
+      at: new Date().toISOString(),
+      method: req.method,
+      path: req.path,
+      ...record,
+      status: res.statusCode,
+      durationMs: Math.round(performance.now() - started),
+      aborted: !res.writableFinished,
+      request: { headers: safeHeaders(req), body: keptBody(req) },
+    };
+    state.journal.add(entry);
+    if (state.options.log !== "none") logLine(state.options.log, entry);
+  });
+  return record;
+}

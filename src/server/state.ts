@@ -1,0 +1,65 @@
+/** Everything a running mock holds: loaded files, per-session state, the journal. */
+import type { ResolvedOptions } from "../options.js";
+import type { CompiledScenario } from "../scenarios/compile.js";
+import { loadScenarios } from "../scenarios/load.js";
+import type { SequencePositions } from "../scenarios/select.js";
+import { type Catalogue, loadCatalogue } from "../usage/catalogue.js";
+import { Journal } from "./journal.js";
+
+export interface Session {
+  positions: SequencePositions;
+}
+
+// Sessions are kept for the most recent ids only, so a load test with a fresh id per request
+// cannot grow memory without bound.
+const SESSION_LIMIT = 10_000;
+
+export class Sessions {
+  private readonly byId = new Map<string, Session>();
+
+  get(id: string): Session {
+    let session = this.byId.get(id);
+    if (session) return session;
+    session = { positions: new Map() };
+    if (this.byId.size >= SESSION_LIMIT) this.byId.delete(this.byId.keys().next().value as string);
+    this.byId.set(id, session);
+    return session;
+  }
+
+  clear(): void {
+    this.byId.clear();
+  }
+}
+
+export interface MockState {
+  options: ResolvedOptions;
+  fileScenarios: CompiledScenario[];
+  /** Added at run time with POST /_mock/scenarios; matched before the files' scenarios. */
+  addedScenarios: CompiledScenario[];
+  scenarios(): readonly CompiledScenario[];
+  catalogue: Catalogue;
+  sessions: Sessions;
+  journal: Journal;
+  warnings: string[];
+  /** Restarts sequences and clears the journal (POST /_mock/reset). */
+  reset(): void;
+}
+
+export function createState(options: ResolvedOptions): MockState {
+  const loaded = loadScenarios(options.scenarios);
+  const state: MockState = {
+    options,
+    fileScenarios: loaded.scenarios,
+    addedScenarios: [],
+    scenarios: () => (state.addedScenarios.length === 0 ? state.fileScenarios : [...state.addedScenarios, ...state.fileScenarios]),
+    catalogue: loadCatalogue(options.models),
+    sessions: new Sessions(),
+    journal: new Journal(options.journalSize),
+    warnings: loaded.warnings,
+    reset() {
+      state.sessions.clear();
+      state.journal.clear();
+    },
+  };
+  return state;
+}

@@ -1,0 +1,90 @@
+/**
+ * Real BPE tokens (o200k) cut into whole-character pieces: a piece is one token, or several when a
+ * token ends inside a UTF-8 character or a grapheme (an emoji with modifiers, a letter with its
+ * accent). Counting, chunking and `max_tokens` cuts all work on these pieces, so none of them
+ * splits a character, and a text is tokenised once however often it is streamed.
+ */
+import { decodeGenerator, encode } from "gpt-tokenizer/encoding/o200k_base";
+
+export interface TokenPieces {
+  /** Pieces of text; joined they give the text back exactly. */
+  readonly texts: readonly string[];
+  /** How many BPE tokens each piece holds (1 unless a token split a character). */
+  readonly tokens: readonly number[];
+  readonly totalTokens: number;
+}
+
+const EMPTY: TokenPieces = { texts: [], tokens: [], totalTokens: 0 };
+const CACHE_LIMIT = 1000;
+const cache = new Map<string, TokenPieces>();
+
+const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+// Anything that could combine with a neighbour: combining marks, joiners, variation selectors,
+// surrogates (emoji and their modifiers), regional indicators.
+const MAY_COMBINE =
+  /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe00-\ufe0f\ufe20-\ufe2f\u0900-\u0dff\u0e00-\u0eff\u1100-\u11ff]|\u200c|\u200d|[\ud800-\udfff]/;
+
+function byToken(text: string): { texts: string[]; tokens: number[] } {
+  const ids = encode(text);
+  let pulled = 0;
+  const counted = {
+    *[Symbol.iterator]() {
+      for (const id of ids) {
+        pulled++;
+        yield id;
+      }
+    },
+  };
+  const texts: string[] = [];
+  const tokens: number[] = [];
+  let before = 0;
+  // decodeGenerator holds back bytes of an unfinished character, so each yield is whole characters.
+  for (const piece of decodeGenerator(counted)) {
+    texts.push(piece);
+    tokens.push(pulled - before);
+    before = pulled;
+  }
+  return { texts, tokens };
+}
+
+/** Merges pieces so that every boundary falls on a grapheme boundary. */
+function alignToGraphemes(text: string, texts: string[], tokens: number[]): { texts: string[]; tokens: number[] } {
+  const boundaries = new Set<number>();
+  for (const { index } of segmenter.segment(text)) boundaries.add(index);
+  const outTexts: string[] = [];
+  const outTokens: number[] = [];
+  let pendingText = "";
+  let pendingTokens = 0;
+  let offset = 0;
+  for (let i = 0; i < texts.length; i++) {
+    const piece = texts[i] as string;
+    pendingText += piece;
+    pendingTokens += tokens[i] as number;
+    offset += piece.length;
+    if (offset === text.length || boundaries.has(offset)) {
+      outTexts.push(pendingText);
+      outTokens.push(pendingTokens);
+      pendingText = "";
+      pendingTokens = 0;
+    }
+  }
+  return { texts: outTexts, tokens: outTokens };
+}
+
+export function tokenPieces(text: string): TokenPieces {
+  if (text === "") return EMPTY;
+  const hit = cache.get(text);
+  if (hit) return hit;
+  let split = byToken(text);
+  if (MAY_COMBINE.test(text)) split = alignToGraphemes(text, split.texts, split.tokens);
+  let totalTokens = 0;
+  for (const n of split.tokens) totalTokens += n;
+  const pieces: TokenPieces = { texts: split.texts, tokens: split.tokens, totalTokens };
+  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+  cache.set(text, pieces);
+  return pieces;
+}
+
+export function countTokens(text: string): number {
+  return tokenPieces(text).totalTokens;
+}
