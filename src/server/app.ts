@@ -1,5 +1,6 @@
 /** createApp: the Express app over a resolved state. It never listens; startMockServer does. */
 import express, { type ErrorRequestHandler, type Express } from "express";
+import { nanoid } from "nanoid";
 import { badRequest, MockError } from "../contract/errors.js";
 import { type Options, resolveOptions } from "../options.js";
 import { notFound, sendError } from "./respond.js";
@@ -38,6 +39,11 @@ export function appFromState(state: MockState): Express {
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");
+  // Every response carries an x-request-id; the chat route replaces it with one derived from the seed.
+  app.use((_req, res, next) => {
+    res.setHeader("x-request-id", `req_${nanoid(24)}`);
+    next();
+  });
   // Any content type is read as JSON: curl without -H still gets an answer.
   const json = express.json({ limit: state.options.maxBodyBytes, type: () => true, strict: true });
   const chat = chatRoute(state);
@@ -46,7 +52,7 @@ export function appFromState(state: MockState): Express {
     app.post(`${base}/chat/completions`, json, chat);
     app.get(`${base}/models`, models);
   }
-  app.use("/_mock", express.json({ limit: state.options.maxBodyBytes }), controlRoutes(state));
+  app.use("/_mock", controlRoutes(state));
   app.use((req, res) => sendError(res, notFound(`${req.method} ${req.path}`)));
   const onError: ErrorRequestHandler = (error: BodyParserError, req, res, _next) => {
     const known = error instanceof MockError ? error : bodyError(error);

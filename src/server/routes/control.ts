@@ -1,7 +1,10 @@
-/** The `/_mock/*` control routes: health, journal, reset. */
-import { Router } from "express";
+/** The `/_mock/*` control routes: health, journal, reset, scenarios added at run time. */
+import express, { Router } from "express";
+import { badRequest } from "../../contract/errors.js";
+import { findWarnings, scenariosFromSource } from "../../scenarios/load.js";
 import { VERSION } from "../../version.js";
-import { sendJson } from "../respond.js";
+import { FileError, readYaml } from "../../util/yaml-file.js";
+import { sendError, sendJson } from "../respond.js";
 import type { MockState } from "../state.js";
 
 export function controlRoutes(state: MockState): Router {
@@ -19,6 +22,22 @@ export function controlRoutes(state: MockState): Router {
   router.post("/reset", (_req, res) => {
     state.reset();
     sendJson(res, 200, { ok: true });
+  });
+  // YAML is a superset of JSON, so one reader takes both.
+  router.post("/scenarios", express.text({ type: () => true, limit: state.options.maxBodyBytes }), (req, res) => {
+    try {
+      const added = scenariosFromSource(readYaml(typeof req.body === "string" ? req.body : "", "POST /_mock/scenarios"));
+      state.addedScenarios = [...added, ...state.addedScenarios];
+      sendJson(res, 201, { added: added.map((s) => s.name), warnings: findWarnings(state.scenarios()) });
+    } catch (error) {
+      if (!(error instanceof FileError)) throw error;
+      sendError(res, badRequest(`Scenarios not added: ${error.message}`));
+    }
+  });
+  router.delete("/scenarios", (_req, res) => {
+    const removed = state.addedScenarios.map((s) => s.name);
+    state.addedScenarios = [];
+    sendJson(res, 200, { removed });
   });
   return router;
 }
