@@ -4,9 +4,6 @@ import { startMockServer } from "../server/start.js";
 
 export async function serve(options: Options): Promise<void> {
   const mock = await startMockServer(options);
-  for (const warning of mock.warnings) process.stderr.write(`cline-mock: warning: ${warning}\n`);
-  process.stdout.write(`cline-mock listening on ${mock.origin}\n`);
-  process.stdout.write(`base URL for clients: ${mock.url}\n`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -22,4 +19,8 @@ export async function serve(options: Options): Promise<void> {
   };
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
+  // Printed only once the signal handlers are in place: whoever waits for this line may stop us at once.
+  for (const warning of mock.warnings) process.stderr.write(`cline-mock: warning: ${warning}\n`);
+  process.stdout.write(`cline-mock listening on ${mock.origin}\n`);
+  process.stdout.write(`base URL for clients: ${mock.url}\n`);
 }

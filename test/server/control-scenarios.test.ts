@@ -38,7 +38,10 @@ describe("POST /_mock/scenarios", () => {
 
   it("answers a bad scenario with a 400 naming the line and field, and adds nothing", async () => {
     const app = createApp({ scenarios: [{ name: "base", reply: { content: "from files" } }] });
-    const res = await request(app).post("/_mock/scenarios").set("content-type", "application/yaml").send("name: bad\nmatch:\n  hasTools: maybe\nreply: { content: x }\n");
+    const res = await request(app)
+      .post("/_mock/scenarios")
+      .set("content-type", "application/yaml")
+      .send("name: bad\nmatch:\n  hasTools: maybe\nreply: { content: x }\n");
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/line 3: `match\.hasTools` must be true or false/);
     expect((await chat(app, "ping")).body.choices[0].message.content).toBe("from files");

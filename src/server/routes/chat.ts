@@ -108,7 +108,8 @@ function answer(state: MockState, req: Request, res: Response, record: RequestRe
 
   if (stream) {
     res.writeHead(200, STREAM_HEADERS);
-    res.flushHeaders();
+    // Headers go out at once when the first event waits; otherwise they travel with it.
+    if ((events[0]?.at ?? 0) > 0) res.flushHeaders();
     writeEvents(res, events);
     return;
   }

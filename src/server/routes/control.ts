@@ -2,8 +2,8 @@
 import express, { Router } from "express";
 import { badRequest } from "../../contract/errors.js";
 import { findWarnings, scenariosFromSource } from "../../scenarios/load.js";
-import { VERSION } from "../../version.js";
 import { FileError, readYaml } from "../../util/yaml-file.js";
+import { VERSION } from "../../version.js";
 import { sendError, sendJson } from "../respond.js";
 import type { MockState } from "../state.js";
 
