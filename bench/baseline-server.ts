@@ -12,7 +12,21 @@ const body = process.argv[3] ?? "data: [DONE]\n\n";
 const headers = { "content-type": "text/event-stream", "cache-control": "no-cache", "x-request-id": "req_fixed" };
 
 let server: ReturnType<typeof createServer>;
-if (kind === "express") {
+if (kind === "express-raw") {
+  const app = express();
+  app.disable("x-powered-by");
+  app.disable("etag");
+  app.post("/api/v1/chat/completions", (req, res) => {
+    const parts: Buffer[] = [];
+    req.on("data", (d: Buffer) => parts.push(d));
+    req.on("end", () => {
+      JSON.parse(Buffer.concat(parts).toString("utf8"));
+      res.writeHead(200, headers);
+      res.end(body);
+    });
+  });
+  server = createServer(app);
+} else if (kind === "express") {
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");

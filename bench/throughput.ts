@@ -58,6 +58,7 @@ const tsx = [fileURLToPath(new URL("../node_modules/tsx/dist/cli.mjs", import.me
 const rows = [
   await measure("node:http, fixed body", process.execPath, [...tsx, "bench/baseline-server.ts", "node", body]),
   await measure("express, fixed body", process.execPath, [...tsx, "bench/baseline-server.ts", "express", body]),
+  await measure("express without express.json", process.execPath, [...tsx, "bench/baseline-server.ts", "express-raw", body]),
   await measure("cline-mock (latency none)", process.execPath, ["bin/cline-mock", "--port", "0", "--latency", "none", "--log", "none"]),
 ];
 const floor = rows[0]?.perSecond ?? 1;

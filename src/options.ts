@@ -35,6 +35,8 @@ export interface Options {
   maxBodyBytes?: number;
   /** How many requests the journal keeps. */
   journalSize?: number;
+  /** Simulate provider prompt caching: a message prefix seen before for a model is reported as cached. */
+  promptCache?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -52,6 +54,7 @@ export interface ResolvedOptions {
   log: LogFormat;
   maxBodyBytes: number;
   journalSize: number;
+  promptCache: boolean;
 }
 
 export const bundledScenariosPath = fileURLToPath(new URL("../scenarios", import.meta.url));
@@ -108,5 +111,6 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     log: options.log ?? "none",
     maxBodyBytes: options.maxBodyBytes ?? 20 * 1024 * 1024,
     journalSize: options.journalSize ?? 1000,
+    promptCache: options.promptCache ?? false,
   };
 }

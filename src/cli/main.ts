@@ -37,6 +37,7 @@ interface ServeArgs {
   "on-miss": string;
   log: string | undefined;
   "max-body": number;
+  "prompt-cache": boolean;
 }
 
 function toOptions(args: ServeArgs): Options {
@@ -52,6 +53,7 @@ function toOptions(args: ServeArgs): Options {
     onMiss: args["on-miss"] as Options["onMiss"],
     log: (args.log ?? (process.stdout.isTTY ? "pretty" : "json")) as Options["log"],
     maxBodyBytes: args["max-body"],
+    promptCache: args["prompt-cache"],
   };
   if (args.models !== undefined) options.models = args.models;
   if (args.ttft !== undefined) options.ttftMs = args.ttft;
@@ -118,6 +120,11 @@ export async function main(argv: string[]): Promise<void> {
             type: "string",
             choices: ["pretty", "json", "none"],
             describe: "one line per request (default pretty on a terminal, else json)",
+          })
+          .option("prompt-cache", {
+            type: "boolean",
+            default: false,
+            describe: "simulate prompt caching: a message prefix already sent for a model is reported as cached_tokens",
           })
           .option("max-body", { type: "number", default: 20 * 1024 * 1024, describe: "largest request body in bytes (413 above)" })
           .example("$0", "serve the bundled scenarios on http://127.0.0.1:4010")

@@ -1,5 +1,7 @@
 /** A scenario's reply rendered for one request: templates filled, tool arguments as JSON text. */
 import type { ReasoningDetail, ReplyPlan } from "../stream/reply-plan.js";
+import { syntheticAnswer, syntheticReasoning } from "../synthetic/generate.js";
+import type { Rng } from "../util/random.js";
 import type { Reply } from "./schema.js";
 import { render, renderDeep, type TemplateContext } from "./template.js";
 import { argumentsFor } from "./tool-arguments.js";
@@ -19,17 +21,39 @@ function details(reply: Reply, ctx: TemplateContext): ReasoningDetail[] | null {
   });
 }
 
-export function renderReply(reply: Reply, ctx: TemplateContext): ReplyPlan {
+export interface Synthesis {
+  rng: Rng;
+  /** Whether the model reasons (its catalogue entry names a reasoning format). */
+  modelReasons: boolean;
+}
+
+/** Generated text for `generate:`; text the reply gives itself wins. */
+function generated(reply: Reply, ctx: TemplateContext, synth: Synthesis): { content?: string; reasoning?: string } {
+  const g = reply.generate;
+  if (!g) return {};
+  const message = ctx.view.lastUserMessage;
+  const out: { content?: string; reasoning?: string } = {};
+  if (g.reasoning ?? synth.modelReasons) {
+    out.reasoning = syntheticReasoning({ message, tokens: g.reasoningTokens ?? Math.ceil(g.tokens / 2), rng: synth.rng });
+  }
+  out.content = syntheticAnswer({ message, tokens: g.tokens, rng: synth.rng });
+  return out;
+}
+
+export function renderReply(reply: Reply, ctx: TemplateContext, synth: Synthesis): ReplyPlan {
   const toolCalls = (reply.toolCalls ?? []).map((call) => {
     const name = render(call.name, ctx);
     return { id: call.id, name, arguments: toolArguments(call, name, ctx) };
   });
-  const hasAnything = reply.content !== undefined || reply.reasoning !== undefined || toolCalls.length > 0;
+  const made = generated(reply, ctx, synth);
+  const content = reply.content !== undefined ? render(reply.content, ctx) : made.content;
+  const reasoning = reply.reasoning !== undefined ? render(reply.reasoning, ctx) : made.reasoning;
+  const hasAnything = content !== undefined || reasoning !== undefined || toolCalls.length > 0;
   return {
     model: reply.model === undefined ? ctx.view.model : render(reply.model, ctx),
     // A reply with nothing in it answers with empty text rather than nothing at all.
-    content: reply.content !== undefined ? render(reply.content, ctx) : hasAnything ? null : "",
-    reasoning: reply.reasoning === undefined ? null : render(reply.reasoning, ctx),
+    content: content ?? (hasAnything ? null : ""),
+    reasoning: reasoning ?? null,
     reasoningDetails: details(reply, ctx),
     toolCalls,
     finishReason: reply.finishReason ?? null,

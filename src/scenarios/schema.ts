@@ -59,6 +59,14 @@ export const replySchema = z.strictObject({
     })
     .optional(),
   model: z.string().optional(),
+  // Made-up but readable text (and reasoning, for reasoning models) about the user's message.
+  generate: z
+    .strictObject({
+      tokens: z.number({ error: "must be a number of tokens" }).int().min(1).max(100_000).default(80),
+      reasoning: z.boolean({ error: "must be true or false (default: when the model reasons)" }).optional(),
+      reasoningTokens: z.number().int().min(1).max(100_000).optional(),
+    })
+    .optional(),
   status: z
     .number({ error: "must be an HTTP status" })
     .int()

@@ -4,10 +4,12 @@ import type { CompiledScenario } from "../scenarios/compile.js";
 import { loadScenarios } from "../scenarios/load.js";
 import type { SequencePositions } from "../scenarios/select.js";
 import { type Catalogue, loadCatalogue } from "../usage/catalogue.js";
+import { PromptCache } from "../usage/prompt-cache.js";
 import { Journal } from "./journal.js";
 
 export interface Session {
   positions: SequencePositions;
+  promptCache: PromptCache;
 }
 
 // Sessions are kept for the most recent ids only, so a load test with a fresh id per request
@@ -20,7 +22,7 @@ export class Sessions {
   get(id: string): Session {
     let session = this.byId.get(id);
     if (session) return session;
-    session = { positions: new Map() };
+    session = { positions: new Map(), promptCache: new PromptCache() };
     if (this.byId.size >= SESSION_LIMIT) this.byId.delete(this.byId.keys().next().value as string);
     this.byId.set(id, session);
     return session;

@@ -19,12 +19,24 @@ function contentTokens(content: unknown): number {
   return n;
 }
 
-export function countPromptTokens(request: ChatRequest): number {
-  let n = REPLY_PRIMING;
+export interface PromptTokens {
+  total: number;
+  /** `prefix[i]`: tokens of the tools and messages 0..i, the part a provider could have cached. */
+  prefix: number[];
+}
+
+/** Tools come first in the prompt, then the messages in order. */
+export function promptTokens(request: ChatRequest): PromptTokens {
+  let n = request.tools && request.tools.length > 0 ? countTokens(JSON.stringify(request.tools)) : 0;
+  const prefix: number[] = [];
   for (const message of request.messages) {
     n += PER_MESSAGE + contentTokens(message.content);
     for (const call of message.tool_calls ?? []) n += countTokens(call.function.name) + countTokens(call.function.arguments ?? "");
+    prefix.push(n);
   }
-  if (request.tools && request.tools.length > 0) n += countTokens(JSON.stringify(request.tools));
-  return n;
+  return { total: n + REPLY_PRIMING, prefix };
+}
+
+export function countPromptTokens(request: ChatRequest): number {
+  return promptTokens(request).total;
 }

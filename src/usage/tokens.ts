@@ -4,7 +4,7 @@
  * accent). Counting, chunking and `max_tokens` cuts all work on these pieces, so none of them
  * splits a character, and a text is tokenised once however often it is streamed.
  */
-import { decodeGenerator, encode } from "gpt-tokenizer/encoding/o200k_base";
+import { countTokens as bpeCount, decodeGenerator, encode } from "gpt-tokenizer/encoding/o200k_base";
 
 export interface TokenPieces {
   /** Pieces of text; joined they give the text back exactly. */
@@ -13,6 +13,10 @@ export interface TokenPieces {
   readonly tokens: readonly number[];
   readonly totalTokens: number;
 }
+
+// Text such as "<|endoftext|>" in a message is plain text to us, never a special token (the
+// tokenizer would otherwise throw on it).
+const PLAIN = { disallowedSpecial: new Set<string>() };
 
 const EMPTY: TokenPieces = { texts: [], tokens: [], totalTokens: 0 };
 const CACHE_LIMIT = 1000;
@@ -25,7 +29,7 @@ const MAY_COMBINE =
   /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe00-\ufe0f\ufe20-\ufe2f\u0900-\u0dff\u0e00-\u0eff\u1100-\u11ff]|\u200c|\u200d|[\ud800-\udfff]/;
 
 function byToken(text: string): { texts: string[]; tokens: number[] } {
-  const ids = encode(text);
+  const ids = encode(text, PLAIN);
   let pulled = 0;
   const counted = {
     *[Symbol.iterator]() {
@@ -85,6 +89,22 @@ export function tokenPieces(text: string): TokenPieces {
   return pieces;
 }
 
+// Prompts repeat across requests (system prompts, history), so their counts are kept too; only
+// counts, and only of texts short enough that keeping them as keys costs little.
+const COUNT_CACHE_LIMIT = 5000;
+const COUNT_CACHE_MAX_TEXT = 64 * 1024;
+const counts = new Map<string, number>();
+
 export function countTokens(text: string): number {
-  return tokenPieces(text).totalTokens;
+  if (text === "") return 0;
+  const pieces = cache.get(text);
+  if (pieces) return pieces.totalTokens;
+  const known = counts.get(text);
+  if (known !== undefined) return known;
+  const n = bpeCount(text, PLAIN);
+  if (text.length <= COUNT_CACHE_MAX_TEXT) {
+    if (counts.size >= COUNT_CACHE_LIMIT) counts.delete(counts.keys().next().value as string);
+    counts.set(text, n);
+  }
+  return n;
 }

@@ -88,3 +88,11 @@ describe("parseChunkSpec", () => {
     expect(parseChunkSpec("word:1-3")).toMatch(/only allowed for token/);
   });
 });
+
+describe("tokenPieces", () => {
+  it("treats special-token text such as <|endoftext|> as plain text", () => {
+    const text = "before <|endoftext|> after <|im_start|>";
+    expect(tokenPieces(text).texts.join("")).toBe(text);
+    expect(tokenPieces(text).totalTokens).toBeGreaterThan(5);
+  });
+});

@@ -16,7 +16,7 @@ import { buildCompletion } from "../../stream/completion.js";
 import { streamDeltas } from "../../stream/deltas.js";
 import { latencyFor } from "../../stream/latency.js";
 import { schedule } from "../../stream/schedule.js";
-import { countPromptTokens } from "../../usage/prompt-tokens.js";
+import { promptTokens } from "../../usage/prompt-tokens.js";
 import { makeRng } from "../../util/random.js";
 import { checkAuth } from "../auth.js";
 import { readControlHeaders } from "../control-headers.js";
@@ -25,10 +25,7 @@ import { STREAM_HEADERS, sendError, sendJson } from "../respond.js";
 import { writeEvents } from "../sse-writer.js";
 import type { MockState } from "../state.js";
 
-const FALLBACK: Step = {
-  reply: { content: "This is cline-mock. No scenario matched, so here is the built-in answer to: {{lastUserMessage}}" },
-  stream: undefined,
-};
+const FALLBACK: Step = { reply: { generate: { tokens: 80 } }, stream: undefined };
 
 function replyError(reply: Reply): MockError {
   const status = reply.status ?? 500;
@@ -70,27 +67,26 @@ function answer(state: MockState, req: Request, res: Response, record: RequestRe
       message: `The x-mock-scenario header names "${control.scenario}", but no scenario has that name. Known: ${scenarios.map((s) => s.name).join(", ")}.`,
     });
   }
-  const selection = selectScenario({ scenarios, view, positions: state.sessions.get(control.session).positions, forced: control.scenario });
+  const session = state.sessions.get(control.session);
+  const selection = selectScenario({ scenarios, view, positions: session.positions, forced: control.scenario });
   if (!selection && state.options.onMiss === "error") throw noMatch(state, request, view);
   const step = selection?.step ?? FALLBACK;
   record.source = selection ? `scenario:${selection.scenario.name}` : "fallback";
   res.setHeader("x-mock-source", record.source);
   if (step.reply.status !== undefined || step.reply.error !== undefined) throw replyError(step.reply);
 
-  const plan = renderReply(step.reply, { view, captures: selection?.captures ?? {} });
   const seed = control.seed ?? state.options.seed;
   const print = fingerprint(req.body as Record<string, unknown>);
   record.seed = seed;
   record.fingerprint = print;
+  const model = state.catalogue.get(request.model);
+  // Generated text has its own generator, so ids stay the same whatever a reply generates.
+  const synth = { rng: makeRng(seed, `${print}/text`), modelReasons: model?.reasoning !== undefined };
+  const plan = renderReply(step.reply, { view, captures: selection?.captures ?? {} }, synth);
+  const prompt = promptTokens(request);
+  const cachedTokens = state.options.promptCache ? session.promptCache.lookupAndStore(request, prompt.prefix) : 0;
   const rng = makeRng(seed, print);
-  const completion = buildCompletion({
-    plan,
-    request,
-    promptTokens: countPromptTokens(request),
-    cachedTokens: 0,
-    model: state.catalogue.get(request.model),
-    rng,
-  });
+  const completion = buildCompletion({ plan, request, promptTokens: prompt.total, cachedTokens, model, rng });
   res.setHeader("x-request-id", `req_${rng.id(24)}`);
   res.setHeader("x-generation-id", completion.id);
 
