@@ -55,14 +55,27 @@ async function mockBody(): Promise<string> {
 
 const body = await mockBody();
 const tsx = [fileURLToPath(new URL("../node_modules/tsx/dist/cli.mjs", import.meta.url))];
-const rows = [
-  await measure("node:http, fixed body", process.execPath, [...tsx, "bench/baseline-server.ts", "node", body]),
-  await measure("express, fixed body", process.execPath, [...tsx, "bench/baseline-server.ts", "express", body]),
-  await measure("express without express.json", process.execPath, [...tsx, "bench/baseline-server.ts", "express-raw", body]),
-  await measure("cline-mock (latency none)", process.execPath, ["bin/cline-mock", "--port", "0", "--latency", "none", "--log", "none"]),
+const servers: Array<[string, string[]]> = [
+  ["node:http, fixed body", [...tsx, "bench/baseline-server.ts", "node", body]],
+  ["express, fixed body", [...tsx, "bench/baseline-server.ts", "express", body]],
+  ["express without express.json", [...tsx, "bench/baseline-server.ts", "express-raw", body]],
+  ["cline-mock (latency none)", ["bin/cline-mock", "--port", "0", "--latency", "none", "--log", "none"]],
 ];
+// The machine is noisy: each server is measured in several interleaved rounds and its best round kept.
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const best = new Map<string, Awaited<ReturnType<typeof measure>>>();
+for (let round = 0; round < rounds; round++) {
+  for (const [name, args] of servers) {
+    const r = await measure(name, process.execPath, args);
+    if ((best.get(name)?.perSecond ?? 0) < r.perSecond) best.set(name, r);
+  }
+}
+const rows = servers.map(([name]) => best.get(name) as Awaited<ReturnType<typeof measure>>);
 const floor = rows[0]?.perSecond ?? 1;
-console.log(`\n${total} streamed requests at concurrency ${concurrency}, ${body.length} bytes each\n`);
-console.log("| server | requests/s | vs node:http | errors |");
-console.log("|---|---|---|---|");
-for (const r of rows) console.log(`| ${r.name} | ${Math.round(r.perSecond)} | ${(r.perSecond / floor).toFixed(2)} | ${r.errors} |`);
+console.log(`\n${total} streamed requests at concurrency ${concurrency}, ${body.length} bytes each, best of ${rounds} rounds\n`);
+console.log("| server | requests/s | vs node:http | bytes/request | errors |");
+console.log("|---|---|---|---|---|");
+for (const r of rows)
+  console.log(
+    `| ${r.name} | ${Math.round(r.perSecond)} | ${(r.perSecond / floor).toFixed(2)} | ${Math.round(r.bytes / r.requests)} | ${r.errors} |`,
+  );

@@ -1,7 +1,8 @@
 /** Follows one request to its end: then it goes into the journal and, if asked, the log. */
-import type { Request, Response } from "express";
+import type { ServerResponse } from "node:http";
 import type { JournalEntry } from "./journal.js";
 import { logLine } from "./log.js";
+import type { BodyRequest } from "./respond.js";
 import type { MockState } from "./state.js";
 
 export interface RequestRecord {
@@ -20,7 +21,7 @@ const MAX_BODY_KEPT = 256 * 1024;
 // Credentials never reach the journal.
 const SECRET_HEADERS = new Set(["authorization", "proxy-authorization", "cookie", "x-api-key", "api-key"]);
 
-function safeHeaders(req: Request): Record<string, string> {
+function safeHeaders(req: BodyRequest): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
@@ -29,12 +30,12 @@ function safeHeaders(req: Request): Record<string, string> {
   return out;
 }
 
-function keptBody(req: Request): unknown {
+function keptBody(req: BodyRequest): unknown {
   const size = Number(req.headers["content-length"] ?? 0);
   return size > MAX_BODY_KEPT ? { omitted: `a body of ${size} bytes` } : req.body;
 }
 
-export function journalRequest(state: MockState, req: Request, res: Response): RequestRecord {
+export function journalRequest(state: MockState, req: BodyRequest, res: ServerResponse): RequestRecord {
   const started = performance.now();
   const seq = state.journal.nextSeq();
   const record: RequestRecord = {
@@ -50,8 +51,8 @@ export function journalRequest(state: MockState, req: Request, res: Response): R
     const entry: JournalEntry = {
       seq,
       at: new Date().toISOString(),
-      method: req.method,
-      path: req.path,
+      method: req.method ?? "",
+      path: (req.url ?? "").split("?")[0] ?? "",
       ...record,
       status: res.statusCode,
       durationMs: Math.round(performance.now() - started),

@@ -1,20 +1,23 @@
 /** The HTTP edge's ways of answering: the JSON error envelope and the common headers. */
-import type { Response } from "express";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { MockError } from "../contract/errors.js";
 
-export function sendError(res: Response, error: MockError): void {
+/** A request whose JSON body has been read (by express.json). */
+export type BodyRequest = IncomingMessage & { body?: unknown };
+
+export function sendError(res: ServerResponse, error: MockError): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  res.status(error.status);
+  res.statusCode = error.status;
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   res.setHeader("content-type", "application/json");
   res.end(JSON.stringify(error.toBody()));
 }
 
-export function sendJson(res: Response, status: number, body: unknown): void {
-  res.status(status);
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.statusCode = status;
   res.setHeader("content-type", "application/json");
   res.end(JSON.stringify(body));
 }

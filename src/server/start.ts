@@ -2,7 +2,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Options, resolveOptions } from "../options.js";
-import { appFromState } from "./app.js";
+import { handlerFor } from "./app.js";
 import type { JournalEntry } from "./journal.js";
 import { createState } from "./state.js";
 
@@ -25,7 +25,7 @@ export interface MockServer {
 export async function startMockServer(options: Options = {}): Promise<MockServer> {
   const resolved = resolveOptions({ port: 0, ...options });
   const state = createState(resolved);
-  const server = createServer(appFromState(state));
+  const server = createServer(handlerFor(state));
   // Many clients keep connections alive longer than Node's 5 s default; do not race them.
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

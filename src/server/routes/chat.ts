@@ -1,5 +1,5 @@
 /** POST /api/v1/chat/completions: request in, scenario chosen, completion built, JSON or SSE out. */
-import type { Request, RequestHandler, Response } from "express";
+import type { ServerResponse } from "node:http";
 import { MockError } from "../../contract/errors.js";
 import { fingerprint } from "../../contract/fingerprint.js";
 import { httpError } from "../../contract/http-errors.js";
@@ -21,7 +21,7 @@ import { makeRng } from "../../util/random.js";
 import { checkAuth } from "../auth.js";
 import { readControlHeaders } from "../control-headers.js";
 import { journalRequest, type RequestRecord } from "../record-request.js";
-import { STREAM_HEADERS, sendError, sendJson } from "../respond.js";
+import { type BodyRequest, STREAM_HEADERS, sendError, sendJson } from "../respond.js";
 import { writeEvents } from "../sse-writer.js";
 import type { MockState } from "../state.js";
 
@@ -46,7 +46,7 @@ function noMatch(state: MockState, request: ChatRequest, view: ReturnType<typeof
   });
 }
 
-function answer(state: MockState, req: Request, res: Response, record: RequestRecord): void {
+function answer(state: MockState, req: BodyRequest, res: ServerResponse, record: RequestRecord): void {
   checkAuth(req.headers.authorization, state.options.apiKey);
   const control = readControlHeaders(req.headers);
   record.session = control.session;
@@ -120,15 +120,14 @@ function answer(state: MockState, req: Request, res: Response, record: RequestRe
   res.once("close", () => clearTimeout(timer));
 }
 
-export function chatRoute(state: MockState): RequestHandler {
-  return (req, res) => {
-    const record = journalRequest(state, req, res);
-    try {
-      answer(state, req, res, record);
-    } catch (error) {
-      if (!(error instanceof MockError)) throw error;
-      record.error = error.message;
-      sendError(res, error);
-    }
-  };
+/** Answers one chat request whose body has been read; user errors become the contract's envelope. */
+export function handleChat(state: MockState, req: BodyRequest, res: ServerResponse): void {
+  const record = journalRequest(state, req, res);
+  try {
+    answer(state, req, res, record);
+  } catch (error) {
+    if (!(error instanceof MockError)) throw error;
+    record.error = error.message;
+    sendError(res, error);
+  }
 }
