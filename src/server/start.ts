@@ -30,7 +30,9 @@ export async function startMockServer(options: Options = {}): Promise<MockServer
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(resolved.port, resolved.host, () => {
+    // A deep accept queue: load tests open thousands of connections at once, and a full queue
+    // drops connection attempts, which clients then retry only after a second or more.
+    server.listen({ port: resolved.port, host: resolved.host, backlog: 4096 }, () => {
       server.off("error", reject);
       resolve();
     });
