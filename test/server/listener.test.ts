@@ -10,7 +10,11 @@ beforeAll(async () => {
 afterAll(() => mock.close());
 
 const post = (body: string, headers: Record<string, string> = {}, path = "/api/v1/chat/completions") =>
-  fetch(`${mock.origin}${path}`, { method: "POST", headers: { authorization: "Bearer k", "content-type": "application/json", ...headers }, body });
+  fetch(`${mock.origin}${path}`, {
+    method: "POST",
+    headers: { authorization: "Bearer k", "content-type": "application/json", ...headers },
+    body,
+  });
 
 describe("the chat endpoint on a listening server", () => {
   it("answers malformed JSON with a 400 envelope and an x-request-id", async () => {
@@ -27,14 +31,23 @@ describe("the chat endpoint on a listening server", () => {
   });
 
   it("treats special-token text in a message as plain text", async () => {
-    const res = await post(JSON.stringify({ model: "a/b", stream: false, messages: [{ role: "user", content: "<|endoftext|><|im_start|>" }] }));
+    const res = await post(
+      JSON.stringify({ model: "a/b", stream: false, messages: [{ role: "user", content: "<|endoftext|><|im_start|>" }] }),
+    );
     expect(res.status).toBe(200);
     expect(((await res.json()) as { usage: { prompt_tokens: number } }).usage.prompt_tokens).toBeGreaterThan(5);
   });
 
   it("serves the /v1 alias, and leaves other routes and query strings to the Express app", async () => {
-    expect((await post(JSON.stringify({ model: "a/b", stream: false, messages: [{ role: "user", content: "hi" }] }), {}, "/v1/chat/completions")).status).toBe(200);
-    const withQuery = await post(JSON.stringify({ model: "a/b", stream: false, messages: [{ role: "user", content: "hi" }] }), {}, "/api/v1/chat/completions?x=1");
+    expect(
+      (await post(JSON.stringify({ model: "a/b", stream: false, messages: [{ role: "user", content: "hi" }] }), {}, "/v1/chat/completions"))
+        .status,
+    ).toBe(200);
+    const withQuery = await post(
+      JSON.stringify({ model: "a/b", stream: false, messages: [{ role: "user", content: "hi" }] }),
+      {},
+      "/api/v1/chat/completions?x=1",
+    );
     expect(withQuery.status).toBe(200);
     expect((await fetch(`${mock.origin}/_mock/health`)).status).toBe(200);
   });

@@ -66,3 +66,37 @@ describe("stream timing", () => {
     expect(meanGap).toBeLessThan(20 * 2.5);
   });
 });
+
+describe("latency selection", () => {
+  const send = async (url: string, headers: Record<string, string>) => {
+    const res = await fetch(`${url}/chat/completions`, {
+      method: "POST",
+      headers: { authorization: "Bearer k", ...headers },
+      body: JSON.stringify({ model: "openai/gpt-4o", stream: true, messages: [{ role: "user", content: "short" }] }),
+    });
+    return { status: res.status, text: await res.text() };
+  };
+
+  it("x-mock-latency picks a preset for one request, and a bad preset is a 400", async () => {
+    const server = await startMockServer({ scenarios: [{ name: "s", reply: { content: "Hi." } }] });
+    try {
+      expect((await send(server.url, {})).text.startsWith("data: ")).toBe(true);
+      expect((await send(server.url, { "x-mock-latency": "fast" })).text.startsWith(": OPENROUTER PROCESSING\n\n")).toBe(true);
+      const bad = await send(server.url, { "x-mock-latency": "warp" });
+      expect(bad.status).toBe(400);
+      expect(bad.text).toContain("x-mock-latency");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a scenario's stream.latency overrides the server's, and the header overrides the scenario", async () => {
+    const server = await startMockServer({ scenarios: [{ name: "s", reply: { content: "Hi." }, stream: { latency: "fast" } }] });
+    try {
+      expect((await send(server.url, {})).text.startsWith(": OPENROUTER PROCESSING")).toBe(true);
+      expect((await send(server.url, { "x-mock-latency": "none" })).text.startsWith("data: ")).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+});
