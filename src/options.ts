@@ -2,6 +2,9 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { FaultRate } from "./faults/choose.js";
+import { type FaultSpec, parseFaultList, parseFaultSpec } from "./faults/fault-spec.js";
+import { parseRateLimit, type RateLimitSpec } from "./limits/rate-limit.js";
 import type { ScenarioInput } from "./scenarios/schema.js";
 import { type ChunkSpec, parseChunkSpec } from "./stream/chunk-spec.js";
 import { isLatencyPreset, type LatencyOverrides, type LatencyPreset, latencyPresetNames } from "./stream/latency.js";
@@ -37,6 +40,16 @@ export interface Options {
   journalSize?: number;
   /** Simulate provider prompt caching: a message prefix seen before for a model is reported as cached. */
   promptCache?: boolean;
+  /** Inject this fault into every answer (SPEC.md section 5), e.g. `error@3` or `http:429`. */
+  fault?: string;
+  /** With this probability per request (seeded), inject one fault drawn from `faults`. */
+  faultRate?: number;
+  /** The faults `faultRate` draws from: a comma-separated list, or an array of specs. */
+  faults?: string | readonly string[];
+  /** A rate limit per session, e.g. `rpm=60,tpm=100000`. */
+  rateLimit?: string;
+  /** A spend budget per session in USD; once the answers' cost reaches it, requests get a 402. */
+  budget?: number;
 }
 
 export interface ResolvedOptions {
@@ -55,6 +68,10 @@ export interface ResolvedOptions {
   maxBodyBytes: number;
   journalSize: number;
   promptCache: boolean;
+  fault: FaultSpec | undefined;
+  faultRate: FaultRate | undefined;
+  rateLimit: RateLimitSpec | undefined;
+  budget: number | undefined;
 }
 
 export const bundledScenariosPath = fileURLToPath(new URL("../scenarios", import.meta.url));
@@ -74,6 +91,30 @@ function nonNegative(option: string, value: number | undefined): number | undefi
   if (value === undefined) return undefined;
   if (!Number.isFinite(value) || value < 0) throw new OptionError(option, `must be a number of at least 0, got ${value}`);
   return value;
+}
+
+function resolveFault(text: string | undefined): FaultSpec | undefined {
+  if (text === undefined) return undefined;
+  const spec = parseFaultSpec(text);
+  if (typeof spec === "string") throw new OptionError("fault", spec);
+  return spec.faults.length === 0 ? undefined : spec;
+}
+
+function resolveFaultRate(probability: number | undefined, faults: string | readonly string[] | undefined): FaultRate | undefined {
+  if (probability === undefined || probability === 0) return undefined;
+  if (!(probability > 0 && probability <= 1)) throw new OptionError("fault-rate", `must be a probability from 0 to 1, got ${probability}`);
+  if (faults === undefined)
+    throw new OptionError("fault-rate", "needs --faults, the list of faults to draw from (e.g. --faults http:429,error@3)");
+  const choices = parseFaultList(typeof faults === "string" ? faults : faults.join(","));
+  if (typeof choices === "string") throw new OptionError("faults", choices);
+  return { probability, choices };
+}
+
+function resolveRateLimit(text: string | undefined): RateLimitSpec | undefined {
+  if (text === undefined) return undefined;
+  const spec = parseRateLimit(text);
+  if (typeof spec === "string") throw new OptionError("rate-limit", spec);
+  return spec;
 }
 
 export function resolveOptions(options: Options = {}): ResolvedOptions {
@@ -112,5 +153,9 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     maxBodyBytes: options.maxBodyBytes ?? 20 * 1024 * 1024,
     journalSize: options.journalSize ?? 1000,
     promptCache: options.promptCache ?? false,
+    fault: resolveFault(options.fault),
+    faultRate: resolveFaultRate(options.faultRate, options.faults),
+    rateLimit: resolveRateLimit(options.rateLimit),
+    budget: nonNegative("budget", options.budget),
   };
 }

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { parse } from "yaml";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import { FAULT_GRAMMAR } from "../faults/fault-spec.js";
 import { bundledScenariosPath, OptionError, type Options, resolveOptions } from "../options.js";
 import { CHUNK_GRAMMAR } from "../stream/chunk-spec.js";
 import { type LatencyPreset, latencyPresetNames } from "../stream/latency.js";
@@ -38,6 +39,11 @@ interface ServeArgs {
   log: string | undefined;
   "max-body": number;
   "prompt-cache": boolean;
+  fault: string | undefined;
+  "fault-rate": number | undefined;
+  faults: string | undefined;
+  "rate-limit": string | undefined;
+  budget: number | undefined;
 }
 
 function toOptions(args: ServeArgs): Options {
@@ -60,6 +66,11 @@ function toOptions(args: ServeArgs): Options {
   if (args.tps !== undefined) options.tps = args.tps;
   if (args.jitter !== undefined) options.jitter = args.jitter;
   if (args["api-key"] !== undefined) options.apiKey = args["api-key"];
+  if (args.fault !== undefined) options.fault = args.fault;
+  if (args["fault-rate"] !== undefined) options.faultRate = args["fault-rate"];
+  if (args.faults !== undefined) options.faults = args.faults;
+  if (args["rate-limit"] !== undefined) options.rateLimit = args["rate-limit"];
+  if (args.budget !== undefined) options.budget = args.budget;
   resolveOptions(options); // bad values fail here, before anything listens
   return options;
 }
@@ -126,10 +137,25 @@ export async function main(argv: string[]): Promise<void> {
             default: false,
             describe: "simulate prompt caching: a message prefix already sent for a model is reported as cached_tokens",
           })
+          .option("fault", { type: "string", describe: `inject a fault into every answer: ${FAULT_GRAMMAR}; join several with +` })
+          .option("fault-rate", {
+            type: "number",
+            describe: "with this probability per request (seeded), inject a fault drawn from --faults",
+          })
+          .option("faults", {
+            type: "string",
+            describe: "comma-separated faults for --fault-rate, e.g. http:429,http:503,error@3,disconnect@5",
+          })
+          .option("rate-limit", {
+            type: "string",
+            describe: "a rate limit per session, e.g. rpm=60,tpm=100000: over it, 429 with retry-after",
+          })
+          .option("budget", { type: "number", describe: "a spend budget per session in USD: once the answers' cost reaches it, 402" })
           .option("max-body", { type: "number", default: 20 * 1024 * 1024, describe: "largest request body in bytes (413 above)" })
           .example("$0", "serve the bundled scenarios on http://127.0.0.1:4010")
           .example("$0 --scenarios test/scenarios --latency none --port 0", "fast, on a free port, for tests")
-          .example("$0 --latency slow --chunk word:1", "a slow, word-by-word stream"),
+          .example("$0 --latency slow --chunk word:1", "a slow, word-by-word stream")
+          .example("$0 --fault-rate 0.2 --faults http:429,http:503,error@5,disconnect@3", "chaos: one request in five fails"),
       async (args) => {
         try {
           const options = toOptions(args as unknown as ServeArgs);

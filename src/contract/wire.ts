@@ -51,11 +51,30 @@ export function completionBody(c: Completion): Record<string, unknown> {
   };
 }
 
+export interface ChunkFramer {
+  frame(delta: unknown): string;
+  /** The chunk carrying finish_reason and usage (the Cline layout). */
+  finish(): string;
+  /** The finish chunk without usage, and usage alone with empty choices (the OpenAI layout). */
+  finishWithoutUsage(): string;
+  usageOnly(): string;
+  /** The mid-stream error chunk: top-level `error` and `finish_reason: "error"` with its own (contract.md 5.2). */
+  error(): string;
+}
+
+export const MID_STREAM_ERROR = { code: "server_error", message: "Provider disconnected unexpectedly" } as const;
+
 /** Frames deltas as SSE events; the fixed part of every chunk is serialised once per stream. */
-export function chunkFramer(c: Completion): { frame(delta: unknown): string; finish(): string } {
-  const head = `data: {"id":${JSON.stringify(c.id)},"object":"chat.completion.chunk","created":${c.created},"model":${JSON.stringify(c.model)},"choices":[{"index":0,"delta":`;
+export function chunkFramer(c: Completion): ChunkFramer {
+  const top = `data: {"id":${JSON.stringify(c.id)},"object":"chat.completion.chunk","created":${c.created},"model":${JSON.stringify(c.model)}`;
+  const head = `${top},"choices":[{"index":0,"delta":`;
+  const finishReason = JSON.stringify(c.finishReason);
   return {
     frame: (delta) => `${head}${JSON.stringify(delta)},"logprobs":null,"finish_reason":null}]}\n\n`,
-    finish: () => `${head}{},"logprobs":null,"finish_reason":${JSON.stringify(c.finishReason)}}],"usage":${JSON.stringify(c.usage)}}\n\n`,
+    finish: () => `${head}{},"logprobs":null,"finish_reason":${finishReason}}],"usage":${JSON.stringify(c.usage)}}\n\n`,
+    finishWithoutUsage: () => `${head}{},"logprobs":null,"finish_reason":${finishReason}}],"usage":null}\n\n`,
+    usageOnly: () => `${top},"choices":[],"usage":${JSON.stringify(c.usage)}}\n\n`,
+    error: () =>
+      `${top},"error":${JSON.stringify({ ...MID_STREAM_ERROR, metadata: {} })},"choices":[{"index":0,"delta":{"content":""},"finish_reason":"error","error":${JSON.stringify(MID_STREAM_ERROR)}}]}\n\n`,
   };
 }

@@ -1,4 +1,6 @@
 /** A scenario checked and compiled: its match as a list of conditions, its replies as steps. */
+import { type FaultSpec, parseFaultSpec } from "../faults/fault-spec.js";
+import { type ChunkSpec, parseChunkSpec } from "../stream/chunk-spec.js";
 import { compilePattern, type Pattern } from "./pattern.js";
 import type { RequestView } from "./request-view.js";
 import type { Match, Reply, Scenario, StreamSettings } from "./schema.js";
@@ -16,6 +18,9 @@ export interface Condition {
 export interface Step {
   reply: Reply;
   stream: StreamSettings | undefined;
+  /** `stream.chunk`, parsed. */
+  chunk: ChunkSpec | undefined;
+  fault: FaultSpec | undefined;
 }
 
 export interface CompiledScenario {
@@ -118,9 +123,17 @@ function* replyStrings(value: unknown, path: PropertyKey[]): Generator<[string, 
 
 export function compileScenario(scenario: Scenario, fallbackName: string, origin: string): CompiledScenario {
   const conditions = compileMatch(scenario.match);
+  // The schema has checked every fault spec, so parsing cannot fail here.
+  const fault = (text: string | undefined) => (text === undefined ? undefined : (parseFaultSpec(text) as FaultSpec));
+  const step = (reply: Reply | undefined, stream: StreamSettings | undefined, faultText: string | undefined): Step => ({
+    reply: reply ?? {},
+    stream,
+    chunk: stream?.chunk === undefined ? undefined : (parseChunkSpec(stream.chunk) as ChunkSpec),
+    fault: fault(faultText),
+  });
   const steps: Step[] = scenario.sequence
-    ? scenario.sequence.map((s) => ({ reply: s.reply ?? {}, stream: s.stream ?? scenario.stream }))
-    : [{ reply: scenario.reply ?? {}, stream: scenario.stream }];
+    ? scenario.sequence.map((s) => step(s.reply ?? scenario.reply, s.stream ?? scenario.stream, s.fault ?? scenario.fault))
+    : [step(scenario.reply, scenario.stream, scenario.fault)];
   const stepPath = (i: number): PropertyKey[] => (scenario.sequence ? ["sequence", i, "reply"] : ["reply"]);
   steps.forEach((step, i) => {
     for (const [text, path] of replyStrings(step.reply, stepPath(i))) {

@@ -1,5 +1,6 @@
 /** The scenario file format (SPEC.md section 3): the one source of truth for its shape and its type. */
 import { z } from "zod";
+import { FAULT_GRAMMAR, parseFaultSpec } from "../faults/fault-spec.js";
 import { CHUNK_GRAMMAR, parseChunkSpec } from "../stream/chunk-spec.js";
 import { latencyPresetNames } from "../stream/latency.js";
 import { reasoningFormats } from "../usage/catalogue.js";
@@ -91,9 +92,15 @@ export const streamSchema = z.strictObject({
   jitter: z.number().min(0).max(1, "must be a fraction from 0 to 1").optional(),
 });
 
+const faultSchema = z.string({ error: `must be a fault spec: ${FAULT_GRAMMAR}` }).superRefine((text, ctx) => {
+  const parsed = parseFaultSpec(text);
+  if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: parsed });
+});
+
 const stepSchema = z.strictObject({
   reply: replySchema.optional(),
   stream: streamSchema.optional(),
+  fault: faultSchema.optional(),
 });
 
 export const scenarioSchema = z
@@ -103,9 +110,12 @@ export const scenarioSchema = z
     match: matchSchema.optional(),
     reply: replySchema.optional(),
     stream: streamSchema.optional(),
+    fault: faultSchema.optional(),
     sequence: z.array(stepSchema).min(1, "must hold at least one step").optional(),
   })
-  .refine((s) => s.reply !== undefined || s.sequence !== undefined, { error: "needs a `reply` or a `sequence`" });
+  .refine((s) => s.reply !== undefined || s.sequence !== undefined || s.fault !== undefined, {
+    error: "needs a `reply`, a `sequence` or a `fault`",
+  });
 
 export const scenarioListSchema = z.array(scenarioSchema, { error: "must be a list of scenarios" });
 

@@ -1,10 +1,12 @@
 /** The per-request `x-mock-*` control headers, checked once at the edge. */
 import type { IncomingHttpHeaders } from "node:http";
 import { badRequest } from "../contract/errors.js";
+import { type FaultSpec, parseFaultSpec } from "../faults/fault-spec.js";
 import { isLatencyPreset, type LatencyPreset, latencyPresetNames } from "../stream/latency.js";
 
 export interface ControlHeaders {
   scenario: string | undefined;
+  fault: FaultSpec | undefined;
   seed: string | undefined;
   latency: LatencyPreset | undefined;
   session: string;
@@ -27,8 +29,12 @@ export function readControlHeaders(headers: IncomingHttpHeaders): ControlHeaders
     throw badRequest(`The x-mock-latency header must be one of ${latencyPresetNames.join(", ")}, got "${latency}".`, "x-mock-latency");
   }
   const seed = single(headers, "x-mock-seed");
+  const faultText = single(headers, "x-mock-fault");
+  const fault = faultText === undefined ? undefined : parseFaultSpec(faultText);
+  if (typeof fault === "string") throw badRequest(`The x-mock-fault header ${fault}.`, "x-mock-fault");
   return {
     scenario: single(headers, "x-mock-scenario"),
+    fault,
     seed,
     latency,
     session: single(headers, "x-mock-session") ?? "",

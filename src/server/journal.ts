@@ -11,6 +11,8 @@ export interface JournalEntry {
   source: string | null;
   seed: string;
   fingerprint: string | null;
+  /** The fault spec injected, if any. */
+  fault: string | null;
   status: number;
   durationMs: number;
   /** True when the client went away before the answer was complete. */

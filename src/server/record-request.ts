@@ -12,6 +12,8 @@ export interface RequestRecord {
   source: string | null;
   seed: string;
   fingerprint: string | null;
+  /** The fault spec applied, if any. */
+  fault: string | null;
   error: string | null;
 }
 
@@ -45,6 +47,7 @@ export function journalRequest(state: MockState, req: BodyRequest, res: ServerRe
     source: null,
     seed: state.options.seed,
     fingerprint: null,
+    fault: null,
     error: null,
   };
   res.once("close", () => {

@@ -1,4 +1,7 @@
 /** Everything a running mock holds: loaded files, per-session state, the journal. */
+
+import { Budget } from "../limits/budget.js";
+import { RateLimiter } from "../limits/rate-limit.js";
 import type { ResolvedOptions } from "../options.js";
 import type { CompiledScenario } from "../scenarios/compile.js";
 import { loadScenarios } from "../scenarios/load.js";
@@ -10,6 +13,10 @@ import { Journal } from "./journal.js";
 export interface Session {
   positions: SequencePositions;
   promptCache: PromptCache;
+  /** How many times this session sent each request fingerprint, so a retry draws faults anew. */
+  attempts: Map<string, number>;
+  rateLimiter: RateLimiter | undefined;
+  budget: Budget | undefined;
 }
 
 // Sessions are kept for the most recent ids only, so a load test with a fresh id per request
@@ -19,10 +26,19 @@ const SESSION_LIMIT = 10_000;
 export class Sessions {
   private readonly byId = new Map<string, Session>();
 
+  constructor(private readonly options: ResolvedOptions) {}
+
   get(id: string): Session {
     let session = this.byId.get(id);
     if (session) return session;
-    session = { positions: new Map(), promptCache: new PromptCache() };
+    const { rateLimit, budget } = this.options;
+    session = {
+      positions: new Map(),
+      promptCache: new PromptCache(),
+      attempts: new Map(),
+      rateLimiter: rateLimit ? new RateLimiter(rateLimit) : undefined,
+      budget: budget === undefined ? undefined : new Budget(budget),
+    };
     if (this.byId.size >= SESSION_LIMIT) this.byId.delete(this.byId.keys().next().value as string);
     this.byId.set(id, session);
     return session;
@@ -55,7 +71,7 @@ export function createState(options: ResolvedOptions): MockState {
     addedScenarios: [],
     scenarios: () => (state.addedScenarios.length === 0 ? state.fileScenarios : [...state.addedScenarios, ...state.fileScenarios]),
     catalogue: loadCatalogue(options.models),
-    sessions: new Sessions(),
+    sessions: new Sessions(options),
     journal: new Journal(options.journalSize),
     warnings: loaded.warnings,
     reset() {

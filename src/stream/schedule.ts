@@ -34,7 +34,7 @@ export function schedule({ deltas, frame, finish, latency, rng }: ScheduleParams
     at = Math.max(at, Math.round(ideal + vary(gap) - gap));
     events.push({ kind: "chunk", at, frame: frame(d.delta) });
   }
-  events.push({ kind: "chunk", at, frame: finish() });
+  events.push({ kind: "chunk", at, frame: finish(), finish: true });
   events.push({ kind: "done", at });
   return events;
 }
