@@ -85,6 +85,18 @@ describe("cline-mock serve", () => {
     expect(result.stderr).toContain("--chunk");
   });
 
+  it("exits 1 naming the fault option when a fault spec is bad", () => {
+    const bad = run(["serve", "--fault", "explode@3"]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/--fault "explode@3" is not a fault/);
+    const noList = run(["serve", "--fault-rate", "0.5"]);
+    expect(noList.status).toBe(1);
+    expect(noList.stderr).toMatch(/--fault-rate needs --faults/);
+    const badRate = run(["serve", "--rate-limit", "rps=3"]);
+    expect(badRate.status).toBe(1);
+    expect(badRate.stderr).toMatch(/--rate-limit "rps=3" is not a limit/);
+  });
+
   it("exits 1 naming file, line and field when a scenario file is bad", () => {
     const dir = mkdtempSync(join(tmpdir(), "cline-mock-cli-"));
     writeFileSync(join(dir, "bad.yaml"), "name: bad\nmatch:\n  model: 3\nreply: { content: hi }\n");
