@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type Mode, modeNames } from "./cassettes/modes.js";
 import type { FaultRate } from "./faults/choose.js";
 import { type FaultSpec, parseFaultList, parseFaultSpec } from "./faults/fault-spec.js";
 import { parseRateLimit, type RateLimitSpec } from "./limits/rate-limit.js";
@@ -50,6 +51,22 @@ export interface Options {
   rateLimit?: string;
   /** A spend budget per session in USD; once the answers' cost reaches it, requests get a 402. */
   budget?: number;
+  /** `replay` (default), `record`, `auto`, `spy` or `passthrough` (SPEC.md section 1). */
+  mode?: Mode;
+  /** The real API's base URL, for the modes that go upstream. */
+  upstream?: string;
+  /** Where cassettes are read and written; default `cassettes/`. */
+  cassettes?: string;
+  /** `recorded` (default), `scaled:F`, or `synthetic` (the latency options). */
+  replayTiming?: string;
+  /** Extra header names and JSON body paths to scrub before a cassette is written. */
+  redact?: string | readonly string[];
+  /** Body fields left out of the fingerprint when matching recordings. */
+  matchIgnore?: string | readonly string[];
+  /** How long the upstream may take to start answering, ms; default 120000. */
+  upstreamTimeoutMs?: number;
+  /** The key sent upstream when a client sends none; default the CLINE_API_KEY variable. */
+  upstreamKey?: string;
 }
 
 export interface ResolvedOptions {
@@ -72,7 +89,17 @@ export interface ResolvedOptions {
   faultRate: FaultRate | undefined;
   rateLimit: RateLimitSpec | undefined;
   budget: number | undefined;
+  mode: Mode;
+  upstream: string;
+  cassettes: string;
+  replayTiming: ReplayTiming;
+  redact: string[];
+  matchIgnore: string[];
+  upstreamTimeoutMs: number;
+  upstreamKey: string | undefined;
 }
+
+export type ReplayTiming = { kind: "recorded"; factor: number } | { kind: "synthetic" };
 
 export const bundledScenariosPath = fileURLToPath(new URL("../scenarios", import.meta.url));
 
@@ -117,7 +144,27 @@ function resolveRateLimit(text: string | undefined): RateLimitSpec | undefined {
   return spec;
 }
 
+const list = (value: string | readonly string[] | undefined): string[] =>
+  (typeof value === "string" ? value.split(",") : [...(value ?? [])]).map((v) => v.trim()).filter((v) => v !== "");
+
+function resolveUpstream(url: string | undefined): string {
+  const text = (url ?? "https://api.cline.bot/api/v1").replace(/\/+$/, "");
+  if (!/^https?:\/\/[^\s/]+/.test(text))
+    throw new OptionError("upstream", `must be an http(s) URL such as https://api.cline.bot/api/v1, got "${url}"`);
+  return text;
+}
+
+function resolveReplayTiming(text: string | undefined): ReplayTiming {
+  if (text === undefined || text === "recorded") return { kind: "recorded", factor: 1 };
+  if (text === "synthetic") return { kind: "synthetic" };
+  const m = /^scaled:(\d+(?:\.\d+)?)$/.exec(text);
+  if (m && Number(m[1]) >= 0) return { kind: "recorded", factor: Number(m[1]) };
+  throw new OptionError("replay-timing", `must be recorded, scaled:F (e.g. scaled:0.5) or synthetic, got "${text}"`);
+}
+
 export function resolveOptions(options: Options = {}): ResolvedOptions {
+  const mode = options.mode ?? "replay";
+  if (!modeNames.includes(mode)) throw new OptionError("mode", `must be one of ${modeNames.join(", ")}, got "${mode}"`);
   const latency = options.latency ?? "none";
   if (!isLatencyPreset(latency)) throw new OptionError("latency", `must be one of ${latencyPresetNames.join(", ")}, got "${latency}"`);
   const chunk = parseChunkSpec(options.chunk ?? "token:1-4");
@@ -157,5 +204,13 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     faultRate: resolveFaultRate(options.faultRate, options.faults),
     rateLimit: resolveRateLimit(options.rateLimit),
     budget: nonNegative("budget", options.budget),
+    mode,
+    upstream: resolveUpstream(options.upstream),
+    cassettes: resolve(options.cassettes ?? "cassettes"),
+    replayTiming: resolveReplayTiming(options.replayTiming),
+    redact: list(options.redact),
+    matchIgnore: list(options.matchIgnore),
+    upstreamTimeoutMs: nonNegative("upstream-timeout", options.upstreamTimeoutMs) ?? 120_000,
+    upstreamKey: options.upstreamKey ?? (process.env.CLINE_API_KEY || undefined),
   };
 }

@@ -10,7 +10,16 @@ export async function serve(options: Options): Promise<void> {
     stopping = true;
     process.stderr.write(`cline-mock: ${signal} received, closing\n`);
     mock.close().then(
-      () => process.exit(0),
+      () => {
+        if (options.mode !== undefined && options.mode !== "replay" && options.mode !== "passthrough") {
+          for (const c of mock.cassetteSummary()) {
+            process.stderr.write(
+              `cline-mock: cassette ${c.name}: ${c.recorded} recorded, ${c.replayed} replayed, ${c.unused} never used\n`,
+            );
+          }
+        }
+        process.exit(0);
+      },
       (error: Error) => {
         process.stderr.write(`cline-mock: error while closing: ${error.message}\n`);
         process.exit(1);

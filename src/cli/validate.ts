@@ -1,6 +1,7 @@
-/** `cline-mock validate PATH...`: check scenario and catalogue files; one line per file. */
+/** `cline-mock validate PATH...`: check scenario, cassette and catalogue files; one line per file. */
 import { readdirSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
+import { cassetteSchema } from "../cassettes/schema.js";
 import type { CompiledScenario } from "../scenarios/compile.js";
 import { findWarnings, scenariosFromSource } from "../scenarios/load.js";
 import { catalogueSchema } from "../usage/catalogue.js";
@@ -15,8 +16,10 @@ function expand(path: string): string[] {
     .flatMap((e) => (e.isDirectory() ? expand(join(path, e.name)) : EXTENSIONS.has(extname(e.name)) ? [join(path, e.name)] : []));
 }
 
-function kindOf(value: unknown): "models" | "scenarios" {
-  return value !== null && typeof value === "object" && Object.hasOwn(value, "models") ? "models" : "scenarios";
+function kindOf(value: unknown): "models" | "cassette" | "scenarios" {
+  if (value === null || typeof value !== "object") return "scenarios";
+  if (Object.hasOwn(value, "models")) return "models";
+  return Object.hasOwn(value, "cassette") ? "cassette" : "scenarios";
 }
 
 /** Returns the exit code: 0 when every file is valid. */
@@ -35,9 +38,13 @@ export function validate(paths: readonly string[], out: (line: string) => void):
     for (const file of files) {
       try {
         const source = readYamlFile(file);
-        if (kindOf(source.value) === "models") {
+        const kind = kindOf(source.value);
+        if (kind === "models") {
           const n = checkYaml(source, catalogueSchema).models.length;
           out(`✓ ${source.file}: model catalogue, ${n} models`);
+        } else if (kind === "cassette") {
+          const n = checkYaml(source, cassetteSchema).interactions.length;
+          out(`✓ ${source.file}: cassette, ${n} interaction${n === 1 ? "" : "s"}`);
         } else {
           const found = scenariosFromSource(source);
           scenarios.push(...found);

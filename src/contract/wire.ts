@@ -64,6 +64,18 @@ export interface ChunkFramer {
 
 export const MID_STREAM_ERROR = { code: "server_error", message: "Provider disconnected unexpectedly" } as const;
 
+/** The mid-stream error chunk (contract.md 5.2): top-level `error`, and `finish_reason: "error"` with its own. */
+export function errorChunk(head: { id: unknown; created: unknown; model: unknown }): string {
+  return `data: ${JSON.stringify({
+    id: head.id,
+    object: "chat.completion.chunk",
+    created: head.created,
+    model: head.model,
+    error: { ...MID_STREAM_ERROR, metadata: {} },
+    choices: [{ index: 0, delta: { content: "" }, finish_reason: "error", error: MID_STREAM_ERROR }],
+  })}\n\n`;
+}
+
 /** Frames deltas as SSE events; the fixed part of every chunk is serialised once per stream. */
 export function chunkFramer(c: Completion): ChunkFramer {
   const top = `data: {"id":${JSON.stringify(c.id)},"object":"chat.completion.chunk","created":${c.created},"model":${JSON.stringify(c.model)}`;
@@ -74,7 +86,6 @@ export function chunkFramer(c: Completion): ChunkFramer {
     finish: () => `${head}{},"logprobs":null,"finish_reason":${finishReason}}],"usage":${JSON.stringify(c.usage)}}\n\n`,
     finishWithoutUsage: () => `${head}{},"logprobs":null,"finish_reason":${finishReason}}],"usage":null}\n\n`,
     usageOnly: () => `${top},"choices":[],"usage":${JSON.stringify(c.usage)}}\n\n`,
-    error: () =>
-      `${top},"error":${JSON.stringify({ ...MID_STREAM_ERROR, metadata: {} })},"choices":[{"index":0,"delta":{"content":""},"finish_reason":"error","error":${JSON.stringify(MID_STREAM_ERROR)}}]}\n\n`,
+    error: () => errorChunk(c),
   };
 }

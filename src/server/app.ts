@@ -59,11 +59,9 @@ export function handlerFor(state: MockState): (req: IncomingMessage, res: Server
         sendError(res, bodyError(error) ?? internalError(error, "POST /api/v1/chat/completions"));
         return;
       }
-      try {
-        handleChat(state, req as BodyRequest, res);
-      } catch (thrown) {
+      handleChat(state, req as BodyRequest, res).catch((thrown: unknown) => {
         sendError(res, internalError(thrown as Error, "POST /api/v1/chat/completions"));
-      }
+      });
     });
   };
 }

@@ -1,4 +1,6 @@
 /** The error answers of the chat endpoint that come from scenarios and faults. */
+
+import type { CassetteLibrary } from "../cassettes/library.js";
 import { MockError } from "../contract/errors.js";
 import { httpError } from "../contract/http-errors.js";
 import type { Fault } from "../faults/fault-spec.js";
@@ -52,5 +54,25 @@ export function rateLimited(retryAfter: number, headers: Record<string, string>)
     status: 429,
     message: `Rate limit exceeded: this session is over its --rate-limit; retry after ${retryAfter} s.`,
     headers: { ...headers, "retry-after": String(retryAfter) },
+  });
+}
+
+/** A replay miss: names the closest recorded requests and the fields that differ. */
+export function cassetteMiss(library: CassetteLibrary, name: string, redactedBody: unknown): MockError {
+  if (!library.has(name)) {
+    return new MockError({
+      status: 404,
+      code: "no_recording",
+      message: `No cassette named "${name}" in the cassettes folder. Record it first (cline-mock record --upstream URL), or check --cassettes and the x-mock-cassette header.`,
+      metadata: { cassette: name },
+    });
+  }
+  const closest = library.closest(name, redactedBody);
+  const described = closest.map((c) => `#${c.index} (differs at ${c.differs.join(", ") || "nothing but the recording order"})`).join("; ");
+  return new MockError({
+    status: 404,
+    code: "no_recording",
+    message: `No recording in cassette "${name}" matches this request. Closest: ${described || "none: the cassette is empty"}. Re-record, or leave volatile fields out of matching with --match-ignore.`,
+    metadata: { cassette: name, closest },
   });
 }

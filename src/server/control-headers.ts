@@ -1,10 +1,13 @@
 /** The per-request `x-mock-*` control headers, checked once at the edge. */
 import type { IncomingHttpHeaders } from "node:http";
+import { checkCassetteName } from "../cassettes/names.js";
 import { badRequest } from "../contract/errors.js";
 import { type FaultSpec, parseFaultSpec } from "../faults/fault-spec.js";
 import { isLatencyPreset, type LatencyPreset, latencyPresetNames } from "../stream/latency.js";
 
 export interface ControlHeaders {
+  /** x-mock-cassette, checked to stay inside the cassettes folder. */
+  cassette: string | undefined;
   scenario: string | undefined;
   fault: FaultSpec | undefined;
   seed: string | undefined;
@@ -29,10 +32,14 @@ export function readControlHeaders(headers: IncomingHttpHeaders): ControlHeaders
     throw badRequest(`The x-mock-latency header must be one of ${latencyPresetNames.join(", ")}, got "${latency}".`, "x-mock-latency");
   }
   const seed = single(headers, "x-mock-seed");
+  const cassette = single(headers, "x-mock-cassette");
+  const badName = cassette === undefined ? undefined : checkCassetteName(cassette);
+  if (badName) throw badName;
   const faultText = single(headers, "x-mock-fault");
   const fault = faultText === undefined ? undefined : parseFaultSpec(faultText);
   if (typeof fault === "string") throw badRequest(`The x-mock-fault header ${fault}.`, "x-mock-fault");
   return {
+    cassette,
     scenario: single(headers, "x-mock-scenario"),
     fault,
     seed,

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { type Options, resolveOptions } from "../options.js";
 import { handlerFor } from "./app.js";
 import type { JournalEntry } from "./journal.js";
-import { createState } from "./state.js";
+import { createState, type MockState } from "./state.js";
 
 export interface MockServer {
   /** Base URL to give clients, e.g. `http://127.0.0.1:54321/api/v1`. */
@@ -19,6 +19,9 @@ export interface MockServer {
   requests(): readonly JournalEntry[];
   /** Resets sequences and the journal, as POST /_mock/reset does. */
   reset(): void;
+  /** Per cassette: interactions recorded in this run, replayed, and never used. */
+  cassetteSummary(): ReturnType<MockState["cassettes"]["summary"]>;
+  /** Stops listening, closes connections, and waits for cassette writes to finish. */
   close(): Promise<void>;
 }
 
@@ -48,10 +51,13 @@ export async function startMockServer(options: Options = {}): Promise<MockServer
     warnings: state.warnings,
     requests: () => state.journal.list(),
     reset: () => state.reset(),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    cassetteSummary: () => state.cassettes.summary(),
+    close: async () => {
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+      await state.cassettes.flush();
+    },
   };
 }

@@ -1,5 +1,8 @@
 /** Everything a running mock holds: loaded files, per-session state, the journal. */
 
+import { CassetteLibrary } from "../cassettes/library.js";
+import { makeRedactor, type Redactor } from "../cassettes/redact.js";
+import { diskStore } from "../cassettes/store.js";
 import { Budget } from "../limits/budget.js";
 import { RateLimiter } from "../limits/rate-limit.js";
 import type { ResolvedOptions } from "../options.js";
@@ -17,6 +20,8 @@ export interface Session {
   attempts: Map<string, number>;
   rateLimiter: RateLimiter | undefined;
   budget: Budget | undefined;
+  /** How often each recording was replayed: the n-th request of a fingerprint gets the n-th recording. */
+  cassettePositions: Map<string, number>;
 }
 
 // Sessions are kept for the most recent ids only, so a load test with a fresh id per request
@@ -38,6 +43,7 @@ export class Sessions {
       attempts: new Map(),
       rateLimiter: rateLimit ? new RateLimiter(rateLimit) : undefined,
       budget: budget === undefined ? undefined : new Budget(budget),
+      cassettePositions: new Map(),
     };
     if (this.byId.size >= SESSION_LIMIT) this.byId.delete(this.byId.keys().next().value as string);
     this.byId.set(id, session);
@@ -56,6 +62,8 @@ export interface MockState {
   addedScenarios: CompiledScenario[];
   scenarios(): readonly CompiledScenario[];
   catalogue: Catalogue;
+  cassettes: CassetteLibrary;
+  redactor: Redactor;
   sessions: Sessions;
   journal: Journal;
   warnings: string[];
@@ -65,12 +73,15 @@ export interface MockState {
 
 export function createState(options: ResolvedOptions): MockState {
   const loaded = loadScenarios(options.scenarios);
+  const redactor = makeRedactor({ redact: options.redact, secrets: options.upstreamKey ? [options.upstreamKey] : [] });
   const state: MockState = {
     options,
     fileScenarios: loaded.scenarios,
     addedScenarios: [],
     scenarios: () => (state.addedScenarios.length === 0 ? state.fileScenarios : [...state.addedScenarios, ...state.fileScenarios]),
     catalogue: loadCatalogue(options.models),
+    cassettes: new CassetteLibrary(diskStore(options.cassettes), redactor, options.matchIgnore),
+    redactor,
     sessions: new Sessions(options),
     journal: new Journal(options.journalSize),
     warnings: loaded.warnings,

@@ -1,0 +1,26 @@
+/** What every source of answers (scenarios, cassettes, the upstream) gets for one request. */
+import type { ServerResponse } from "node:http";
+import type { ChatRequest } from "../../contract/request-schema.js";
+import type { FaultSpec } from "../../faults/fault-spec.js";
+import type { PromptTokens } from "../../usage/prompt-tokens.js";
+import type { ControlHeaders } from "../control-headers.js";
+import type { RequestRecord } from "../record-request.js";
+import type { BodyRequest } from "../respond.js";
+import type { MockState, Session } from "../state.js";
+
+export interface ChatContext {
+  state: MockState;
+  req: BodyRequest;
+  res: ServerResponse;
+  record: RequestRecord;
+  control: ControlHeaders;
+  request: ChatRequest;
+  stream: boolean;
+  session: Session;
+  prompt: PromptTokens;
+  seed: string;
+  /** The fingerprint of the request body (redacted, as cassettes store it). */
+  print: string;
+  /** Picks the fault for this request, given the scenario's own (if any). */
+  chooseFault(scenarioFault: FaultSpec | undefined): FaultSpec | undefined;
+}

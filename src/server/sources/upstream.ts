@@ -1,0 +1,89 @@
+/** Answers by forwarding to the real API, streaming its answer through as it arrives, and recording it when asked. */
+
+import type { Interaction } from "../../cassettes/schema.js";
+import { errorChunk } from "../../contract/wire.js";
+import type { Fault } from "../../faults/fault-spec.js";
+import { forward, upstreamHeaders } from "../../proxy/forward.js";
+import { relay, responseHeaders } from "../../proxy/relay.js";
+import { faultError } from "../chat-errors.js";
+import type { ChatContext } from "./context.js";
+
+export async function answerFromUpstream(
+  ctx: ChatContext,
+  params: { cassette: string; record: boolean; redactedBody: unknown; redactedPrint: string },
+): Promise<void> {
+  const { state, req, res, record } = ctx;
+  const { options } = state;
+  record.source = "upstream";
+  res.setHeader("x-mock-source", "upstream");
+  const faults: readonly Fault[] = ctx.chooseFault(undefined)?.faults ?? [];
+  const http = faults.find((f): f is Extract<Fault, { kind: "http" }> => f.kind === "http");
+  // A pre-stream fault answers without troubling the upstream.
+  if (http) throw faultError(http, ctx.prompt.total, state.catalogue.get(ctx.request.model));
+
+  const started = performance.now();
+  const client = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished) client.abort();
+  });
+  const upstream = await forward({
+    url: `${options.upstream}/chat/completions`,
+    headers: upstreamHeaders(req.headers, options.upstreamKey),
+    body: JSON.stringify(req.body),
+    signal: client.signal,
+    timeoutMs: options.upstreamTimeoutMs,
+  });
+  const headers = responseHeaders(upstream);
+  res.writeHead(upstream.status, {
+    ...headers,
+    "x-mock-source": "upstream",
+    "x-request-id": headers["x-request-id"] ?? String(res.getHeader("x-request-id")),
+  });
+  if ((upstream.headers["content-type"] ?? "").includes("text/event-stream")) res.flushHeaders();
+  const relayed = await relay({ upstream, res, started, keep: params.record });
+  if (relayed.broken && !res.destroyed) {
+    // The upstream died mid-stream: the client gets the contract's mid-stream error, then the end.
+    const head = {
+      id: headers["x-generation-id"] ?? "gen-upstream-failed",
+      created: Math.floor(Date.now() / 1000),
+      model: ctx.request.model,
+    };
+    if ((upstream.headers["content-type"] ?? "").includes("text/event-stream")) res.end(errorChunk(head));
+    else res.destroy();
+  } else if (!res.writableEnded) res.end();
+  if (!params.record || relayed.aborted) return;
+
+  const interaction: Interaction = {
+    recordedAt: new Date().toISOString(),
+    request: {
+      method: "POST",
+      path: (req.url ?? "/api/v1/chat/completions").split("?")[0] ?? "",
+      headers: state.redactor.headers(req.headers),
+      body: params.redactedBody,
+      fingerprint: params.redactedPrint,
+    },
+    response: {
+      status: upstream.status,
+      headers: state.redactor.headers(headers),
+      ...(relayed.events
+        ? {
+            events: relayed.events.map((e) =>
+              "data" in e
+                ? { ms: e.ms, data: state.redactor.text(e.data) }
+                : "raw" in e
+                  ? { ms: e.ms, raw: state.redactor.text(e.raw) }
+                  : e,
+            ),
+          }
+        : {}),
+      ...(relayed.body !== undefined ? { body: state.redactor.body(relayed.body) } : {}),
+      ...(relayed.broken ? { broken: relayed.broken } : {}),
+    },
+  };
+  try {
+    await state.cassettes.record(params.cassette, interaction, options.mode === "record");
+  } catch (error) {
+    // The client has its answer already; the failure is the operator's to see.
+    console.error(`cline-mock: could not write cassette "${params.cassette}": ${(error as Error).message}`);
+  }
+}
