@@ -6,6 +6,7 @@
 import type { StreamEvent, StreamPlan } from "../stream/events.js";
 import { KEEP_ALIVE_FRAME } from "../stream/events.js";
 import type { Fault, QuirkName } from "./fault-spec.js";
+import { MALFORMED_LINE } from "./live.js";
 
 /** Frames a fault needs that only the completion can build. */
 export interface FaultFrames {
@@ -190,7 +191,7 @@ function applyOne(plan: StreamPlan, fault: Fault, frames: FaultFrames): StreamPl
           {
             kind: "raw",
             at,
-            bytes: 'data: {"id":"gen-malformed","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"\n\n',
+            bytes: MALFORMED_LINE,
           },
           ...events.slice(i),
         ],

@@ -1,10 +1,12 @@
 /** Answers by forwarding to the real API, streaming its answer through as it arrives, and recording it when asked. */
 
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Interaction } from "../../cassettes/schema.js";
 import { errorChunk } from "../../contract/wire.js";
 import type { Fault } from "../../faults/fault-spec.js";
+import { liveFaults } from "../../faults/live.js";
 import { forward, upstreamHeaders } from "../../proxy/forward.js";
-import { relay, responseHeaders } from "../../proxy/relay.js";
+import { isEventStream, relay, responseHeaders } from "../../proxy/relay.js";
 import { faultError } from "../chat-errors.js";
 import type { ChatContext } from "./context.js";
 
@@ -23,8 +25,14 @@ export async function answerFromUpstream(
 
   const started = performance.now();
   const client = new AbortController();
+  // Live traffic has no id known in advance; the upstream's x-generation-id names it when sent.
+  let generationId = "gen-mock-error";
+  const errorFrame = () => errorChunk({ id: generationId, created: Math.floor(Date.now() / 1000), model: ctx.request.model });
+  const live = liveFaults(faults, errorFrame);
+  let cutByFault = false;
+  // A client that goes away takes the upstream request with it; a fault's cut does not.
   res.once("close", () => {
-    if (!res.writableFinished) client.abort();
+    if (!res.writableFinished && !cutByFault) client.abort();
   });
   const upstream = await forward({
     url: `${options.upstream}/chat/completions`,
@@ -34,24 +42,33 @@ export async function answerFromUpstream(
     timeoutMs: options.upstreamTimeoutMs,
   });
   const headers = responseHeaders(upstream);
+  const streamed = isEventStream(upstream);
+  generationId = headers["x-generation-id"] ?? generationId;
+  if (live?.headerDelayMs) await sleep(live.headerDelayMs);
   res.writeHead(upstream.status, {
     ...headers,
     "x-mock-source": "upstream",
     "x-request-id": headers["x-request-id"] ?? String(res.getHeader("x-request-id")),
   });
-  if ((upstream.headers["content-type"] ?? "").includes("text/event-stream")) res.flushHeaders();
-  const relayed = await relay({ upstream, res, started, keep: params.record });
-  if (relayed.broken && !res.destroyed) {
+  if (streamed) res.flushHeaders();
+  const relayed = await relay({
+    upstream,
+    res,
+    started,
+    keep: params.record,
+    faults: live,
+    onCut: () => {
+      cutByFault = true;
+    },
+  });
+  if (relayed.cut) {
+    // The fault decided how the client's stream ended.
+  } else if (relayed.broken && !res.destroyed) {
     // The upstream died mid-stream: the client gets the contract's mid-stream error, then the end.
-    const head = {
-      id: headers["x-generation-id"] ?? "gen-upstream-failed",
-      created: Math.floor(Date.now() / 1000),
-      model: ctx.request.model,
-    };
-    if ((upstream.headers["content-type"] ?? "").includes("text/event-stream")) res.end(errorChunk(head));
+    if (streamed) res.end(errorFrame());
     else res.destroy();
   } else if (!res.writableEnded) res.end();
-  if (!params.record || relayed.aborted) return;
+  if (!params.record || relayed.clientLeft) return;
 
   const interaction: Interaction = {
     recordedAt: new Date().toISOString(),
