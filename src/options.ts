@@ -67,6 +67,8 @@ export interface Options {
   upstreamTimeoutMs?: number;
   /** The key sent upstream when a client sends none; default the CLINE_API_KEY variable. */
   upstreamKey?: string;
+  /** Required (as `Authorization: Bearer` or `x-mock-admin-token`) by the /_mock routes; without it they answer loopback clients only. */
+  adminToken?: string;
 }
 
 export interface ResolvedOptions {
@@ -97,6 +99,7 @@ export interface ResolvedOptions {
   matchIgnore: string[];
   upstreamTimeoutMs: number;
   upstreamKey: string | undefined;
+  adminToken: string | undefined;
 }
 
 export type ReplayTiming = { kind: "recorded"; factor: number } | { kind: "synthetic" };
@@ -212,5 +215,6 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     matchIgnore: list(options.matchIgnore),
     upstreamTimeoutMs: nonNegative("upstream-timeout", options.upstreamTimeoutMs) ?? 120_000,
     upstreamKey: options.upstreamKey ?? (process.env.CLINE_API_KEY || undefined),
+    adminToken: options.adminToken === "" ? undefined : options.adminToken,
   };
 }

@@ -44,9 +44,8 @@ export function makeRedactor(options: RedactOptions = {}): Redactor {
     if (typeof value === "string") return text(value);
     if (Array.isArray(value)) return value.map((v, i) => walk(v, [...path, String(i)]));
     if (value !== null && typeof value === "object") {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) out[k] = walk(v, [...path, k]);
-      return out;
+      // fromEntries defines keys such as "__proto__" as plain data, never as the prototype.
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, [...path, k])]));
     }
     return value;
   };

@@ -107,6 +107,10 @@ export const SERVER_FLAGS: Record<string, Flag> = {
     key: "upstreamTimeoutMs",
     spec: { type: "number", default: 120_000, describe: "ms the upstream may take to start answering (504 after)" },
   },
+  "admin-token": {
+    key: "adminToken",
+    spec: { type: "string", describe: "require this token on the /_mock control routes (otherwise they answer loopback clients only)" },
+  },
   "max-body": {
     key: "maxBodyBytes",
     spec: { type: "number", default: 20 * 1024 * 1024, describe: "largest request body in bytes (413 above)" },

@@ -22,6 +22,8 @@ export interface MockErrorInit {
   /** Extra fields placed inside `error` (e.g. the 402 credits object). */
   fields?: Record<string, unknown>;
   headers?: Record<string, string>;
+  /** Send the error only after this many ms (a slow first byte). */
+  afterMs?: number;
 }
 
 export class MockError extends Error {
@@ -32,6 +34,7 @@ export class MockError extends Error {
   readonly metadata: Record<string, unknown>;
   readonly fields: Record<string, unknown>;
   readonly headers: Record<string, string>;
+  readonly afterMs: number;
 
   constructor(init: MockErrorInit) {
     super(init.message);
@@ -43,6 +46,23 @@ export class MockError extends Error {
     this.metadata = init.metadata ?? {};
     this.fields = init.fields ?? {};
     this.headers = init.headers ?? {};
+    this.afterMs = init.afterMs ?? 0;
+  }
+
+  /** The same error, sent only after `afterMs`. */
+  delayed(afterMs: number): MockError {
+    const { status, message, code, metadata, fields, headers } = this;
+    return new MockError({
+      status,
+      message,
+      code,
+      metadata,
+      fields,
+      headers,
+      afterMs,
+      ...(this.type ? { type: this.type } : {}),
+      ...(this.param ? { param: this.param } : {}),
+    });
   }
 
   toBody(): ErrorBody {

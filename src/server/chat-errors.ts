@@ -16,8 +16,19 @@ export function replyError(reply: Reply): MockError {
   return httpError(reply.status ?? 500, error);
 }
 
-/** An `http:STATUS` fault; `http:400:context` names the model's context length. */
-export function faultError(fault: Extract<Fault, { kind: "http" }>, promptTokens: number, model: ModelEntry | undefined): MockError {
+/**
+ * The error of an `http:STATUS` fault among the request's faults, if there is one; a `ttfb:MS`
+ * among them delays it. `http:400:context` names the model's context length.
+ */
+export function faultError(faults: readonly Fault[], promptTokens: number, model: ModelEntry | undefined): MockError | undefined {
+  const http = faults.find((f): f is Extract<Fault, { kind: "http" }> => f.kind === "http");
+  if (!http) return undefined;
+  const afterMs = faults.reduce((ms, f) => (f.kind === "ttfb" ? ms + f.ms : ms), 0);
+  const error = httpStatusError(http, promptTokens, model);
+  return afterMs === 0 ? error : error.delayed(afterMs);
+}
+
+function httpStatusError(fault: Extract<Fault, { kind: "http" }>, promptTokens: number, model: ModelEntry | undefined): MockError {
   if (fault.variant !== "context") return httpError(fault.status);
   const limit = model?.contextLength ?? 200_000;
   return httpError(400, {

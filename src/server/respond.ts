@@ -10,6 +10,15 @@ export function sendError(res: ServerResponse, error: MockError): void {
     res.destroy();
     return;
   }
+  if (error.afterMs > 0) {
+    const timer = setTimeout(() => writeError(res, error), error.afterMs);
+    res.once("close", () => clearTimeout(timer));
+    return;
+  }
+  writeError(res, error);
+}
+
+function writeError(res: ServerResponse, error: MockError): void {
   res.statusCode = error.status;
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   res.setHeader("content-type", "application/json");

@@ -63,7 +63,9 @@ export function writeStream(res: ServerResponse, plan: StreamPlan): void {
           else res.write(batch, () => res.destroy());
           return;
         case "stall":
+          // Silence, but with the status line and headers sent: the client is left waiting.
           if (batch !== "") res.write(batch);
+          else res.flushHeaders();
           return;
       }
     }

@@ -39,6 +39,9 @@ export function readYaml(text: string, file: string): YamlSource {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, customTags: [] });
   const lineAt = (offset: number | undefined) => (offset === undefined ? undefined : lineCounter.linePos(offset).line);
+  // A tag the core schema does not know (`!!js/function`, `!custom`) is refused, never guessed at.
+  const tag = doc.warnings.find((w) => w.code === "TAG_RESOLVE_FAILED");
+  if (tag) throw new FileError(file, lineAt(tag.pos[0]), undefined, `uses a YAML tag that is not allowed: ${tag.message.split("\n")[0]}`);
   const syntax = doc.errors[0];
   if (syntax) throw new FileError(file, lineAt(syntax.pos[0]), undefined, syntax.message.split("\n")[0] ?? "is not valid YAML");
   let value: unknown;

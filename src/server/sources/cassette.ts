@@ -90,8 +90,8 @@ export function answerFromCassette(ctx: ChatContext, hit: { name: string; index:
   ctx.record.source = `cassette:${hit.name}#${hit.index}`;
   res.setHeader("x-mock-source", ctx.record.source);
   const faults: readonly Fault[] = ctx.chooseFault(undefined)?.faults ?? [];
-  const http = faults.find((f): f is Extract<Fault, { kind: "http" }> => f.kind === "http");
-  if (http) throw faultError(http, ctx.prompt.total, state.catalogue.get(ctx.request.model));
+  const refused = faultError(faults, ctx.prompt.total, state.catalogue.get(ctx.request.model));
+  if (refused) throw refused;
   for (const [name, value] of Object.entries(response.headers)) {
     if (name !== "content-type" && name !== "content-length") res.setHeader(name, value);
   }

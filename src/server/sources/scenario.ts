@@ -26,8 +26,8 @@ export function answerFromScenarios(ctx: ChatContext): void {
 
   const model = state.catalogue.get(request.model);
   const faults: readonly Fault[] = ctx.chooseFault(step.fault)?.faults ?? [];
-  const http = faults.find((f): f is Extract<Fault, { kind: "http" }> => f.kind === "http");
-  if (http) throw faultError(http, ctx.prompt.total, model);
+  const refused = faultError(faults, ctx.prompt.total, model);
+  if (refused) throw refused;
   if (step.reply.status !== undefined || step.reply.error !== undefined) throw replyError(step.reply);
 
   // Generated text has its own generator, so ids stay the same whatever a reply generates.

@@ -19,9 +19,9 @@ export async function answerFromUpstream(
   record.source = "upstream";
   res.setHeader("x-mock-source", "upstream");
   const faults: readonly Fault[] = ctx.chooseFault(undefined)?.faults ?? [];
-  const http = faults.find((f): f is Extract<Fault, { kind: "http" }> => f.kind === "http");
   // A pre-stream fault answers without troubling the upstream.
-  if (http) throw faultError(http, ctx.prompt.total, state.catalogue.get(ctx.request.model));
+  const refused = faultError(faults, ctx.prompt.total, state.catalogue.get(ctx.request.model));
+  if (refused) throw refused;
 
   const started = performance.now();
   const client = new AbortController();
