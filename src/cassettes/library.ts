@@ -35,14 +35,18 @@ export class CassetteLibrary {
     for (const [name, cassette] of store.loadAll()) this.entries.set(name, this.index(cassette));
   }
 
+  /** Indexed by the fingerprint this server computes, so --match-ignore applies to old recordings too. */
   private index(cassette: Cassette): Entry {
-    const byPrint = new Map<string, Interaction[]>();
-    for (const interaction of cassette.interactions) {
-      const list = byPrint.get(interaction.request.fingerprint) ?? [];
-      list.push(interaction);
-      byPrint.set(interaction.request.fingerprint, list);
-    }
-    return { cassette, byPrint, replayed: new Set(), recorded: new Set(), replacedThisRun: false };
+    const entry: Entry = { cassette, byPrint: new Map(), replayed: new Set(), recorded: new Set(), replacedThisRun: false };
+    for (const interaction of cassette.interactions) this.add(entry, interaction);
+    return entry;
+  }
+
+  private add(entry: Entry, interaction: Interaction): void {
+    const print = this.fingerprintOf(interaction.request.body);
+    const list = entry.byPrint.get(print) ?? [];
+    list.push(interaction);
+    entry.byPrint.set(print, list);
   }
 
   /** The body as it is stored: redacted. */
@@ -98,9 +102,7 @@ export class CassetteLibrary {
       this.entries.set(name, entry);
     }
     entry.cassette.interactions.push(interaction);
-    const list = entry.byPrint.get(interaction.request.fingerprint) ?? [];
-    list.push(interaction);
-    entry.byPrint.set(interaction.request.fingerprint, list);
+    this.add(entry, interaction);
     entry.recorded.add(interaction);
     return this.store.write(name, entry.cassette);
   }

@@ -39,6 +39,7 @@ function keptBody(req: BodyRequest): unknown {
 
 export function journalRequest(state: MockState, req: BodyRequest, res: ServerResponse): RequestRecord {
   const started = performance.now();
+  const at = new Date().toISOString();
   const seq = state.journal.nextSeq();
   const record: RequestRecord = {
     session: "",
@@ -53,7 +54,7 @@ export function journalRequest(state: MockState, req: BodyRequest, res: ServerRe
   res.once("close", () => {
     const entry: JournalEntry = {
       seq,
-      at: new Date().toISOString(),
+      at,
       method: req.method ?? "",
       path: (req.url ?? "").split("?")[0] ?? "",
       ...record,

@@ -23,9 +23,9 @@ const CACHE_LIMIT = 1000;
 const cache = new Map<string, TokenPieces>();
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
-// Anything that could combine with a neighbour: combining marks, joiners, variation selectors,
-// surrogates (emoji and their modifiers), regional indicators.
-const MAY_COMBINE =
+// Plain ASCII (printable, newlines, tabs) never combines across characters; anything else is
+// checked against real grapheme boundaries.
+const MAY_COMBINE = /[^ -~\n\t]/;
   /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe00-\ufe0f\ufe20-\ufe2f\u0900-\u0dff\u0e00-\u0eff\u1100-\u11ff]|\u200c|\u200d|[\ud800-\udfff]/;
 
 function byToken(text: string): { texts: string[]; tokens: number[] } {

@@ -220,22 +220,38 @@ describe("openai SDK: mid-stream faults", () => {
     expect(finishReasons(r)).toEqual([]);
   });
 
-  it("stall@3 with timeout 1500: the SDK's timeout does not cover the body, so iteration is still waiting after 2 s; abort() ends it without an error", async () => {
-    const r = await run("stall@3", { client: clientFor({ timeout: 1500 }), abortAfterMs: 2000 });
+  it("stall@3 and stall@0 with timeout 1500: the SDK's timeout does not cover the body, so iteration is still waiting after 2 s; abort() ends it without an error", async () => {
+    const client = clientFor({ timeout: 1500 });
+    const [afterThree, afterNone] = await Promise.all([
+      run("stall@3", { client, abortAfterMs: 2000 }),
+      run("stall@0", { client, abortAfterMs: 2000 }),
+    ]);
 
-    expect(r.createError).toBeUndefined();
-    expect(r.iterationError).toBeUndefined();
-    expect(r.chunks).toHaveLength(3);
-    expectPartial(r);
-    expect(r.ms).toBeGreaterThanOrEqual(1900);
+    for (const r of [afterThree, afterNone]) {
+      expect(r.createError).toBeUndefined();
+      expect(r.iterationError).toBeUndefined();
+      expect(r.ms).toBeGreaterThanOrEqual(1900);
+      expect(finishReasons(r)).toEqual([]);
+    }
+    expect(afterThree.chunks).toHaveLength(3);
+    expectPartial(afterThree);
+    expect(afterNone.chunks).toEqual([]);
   });
 
-  it("stall@0 with timeout 1500: no response arrives, so create() raises APIConnectionTimeoutError", async () => {
-    const r = await run("stall@0", { client: clientFor({ timeout: 1500 }) });
+  it("ttfb:3000 with timeout 1500: no headers in time, so create() raises APIConnectionTimeoutError", async () => {
+    const r = await run("ttfb:3000", { client: clientFor({ timeout: 1500 }) });
 
     expect(r.createError).toBeInstanceOf(APIConnectionTimeoutError);
     expect((r.createError as APIConnectionTimeoutError).message).toBe("Request timed out.");
     expect(r.ms).toBeGreaterThanOrEqual(1500 * 0.8);
+  });
+
+  it("ttfb:300+http:503 raises InternalServerError 503 from create(), after the delay", async () => {
+    const r = await run("ttfb:300+http:503");
+
+    expect(r.createError).toBeInstanceOf(InternalServerError);
+    expect((r.createError as InternalServerError).status).toBe(503);
+    expect(r.ms).toBeGreaterThanOrEqual(300 * 0.8);
   });
 
   it("stall@3:300 completes with the whole text after the pause", async () => {

@@ -245,12 +245,8 @@ describe("mid-stream faults", () => {
     await vi.waitFor(() => expect(journal(session)[0]).toMatchObject({ fault: "stall@2", aborted: true }));
   });
 
-  // BUG (server): stall@0 never sends the status line. writeStream (src/server/sse-writer.ts) calls
-  // writeHead but leaves the headers to "travel with" the first event; the stall event writes
-  // nothing, so the client sees no response at all, like an endless ttfb, instead of an open 200
-  // stream with no chunks. SPEC section 5: "stall@N: N chunks, then silence with the connection
-  // open". (openai-node then raises APIConnectionTimeoutError, a pre-response timeout, not a stalled body.)
-  it.fails("stall@0: the 200 status line and headers arrive, then silence", async () => {
+  // stall@0 once sent no status line at all (the headers waited for a first event that never came).
+  it("stall@0: the 200 status line and headers arrive, then silence", async () => {
     const r = await send({ fault: "stall@0", giveUpAfterMs: 400 });
 
     expect(r.status).toBe(200);
@@ -343,6 +339,7 @@ describe("quirks", () => {
       expect(lines[1]?.startsWith("data: {")).toBe(true);
     }
     expect(contentOf(chunks(r.text))).toBe(CONTENT);
+    expect(events(r.text).at(-1)).toEqual(["data: [DONE]"]);
 
     const withError = await send({ fault: "quirk:event-lines+error@2" });
     const last = events(withError.text).at(-1) ?? [];
@@ -406,20 +403,17 @@ describe("quirks", () => {
     expect(contentOf(list)).toBe(CONTENT);
   });
 
-  it("quirk:keepalive-flood: many ':' comment lines between chunks, and the data is unchanged", async () => {
+  it("quirk:keepalive-flood: 20 ':' comment lines before every chunk, and the data is unchanged", async () => {
     const r = await send({ fault: "quirk:keepalive-flood" });
 
     expect(r.headers["x-mock-fault"]).toBe("quirk:keepalive-flood");
     const blocks = events(r.text);
-    const comments = blocks.filter((lines) => lines.every((l) => l.startsWith(":")));
-    const data = blocks.filter((lines) => lines.some((l) => l.startsWith("data: {")));
-    expect(comments.length).toBeGreaterThanOrEqual(10 * data.length);
-    // Between every two consecutive JSON chunks there is at least one comment.
-    const kinds = blocks
-      .filter((lines) => lines[0] !== "data: [DONE]")
-      .map((lines) => (lines[0]?.startsWith(":") ? "c" : "d"))
-      .join("");
-    expect(kinds).not.toMatch(/dd/);
+    const comments = blocks.filter((lines) => lines[0]?.startsWith(":"));
+    expect(comments.length).toBeGreaterThan(400);
+    for (const lines of comments) expect(lines).toEqual([": OPENROUTER PROCESSING"]);
+    // 20 comments before every JSON chunk; [DONE] follows the finish chunk directly.
+    const kinds = blocks.map((lines) => (lines[0]?.startsWith(":") ? "c" : lines[0] === "data: [DONE]" ? "D" : "d")).join("");
+    expect(kinds).toMatch(/^(c{20}d)+D$/);
     expect(contentOf(chunks(r.text))).toBe(CONTENT);
     expect(dataValues(r.text).at(-1)).toBe("[DONE]");
   });
@@ -461,6 +455,15 @@ describe("http:STATUS faults: the status before any stream, with the contract's 
       }
     });
   }
+
+  // ttfb joined to an http: fault was once ignored: the error answer went out at once.
+  it("ttfb:300+http:503: the 503 headers arrive only after at least 240 ms", async () => {
+    const r = await send({ fault: "ttfb:300+http:503" });
+
+    expect(r.status).toBe(503);
+    expect(r.headers["x-mock-fault"]).toBe("ttfb:300+http:503");
+    expect(r.headersAt).toBeGreaterThanOrEqual(240);
+  });
 
   it("http:400:context answers 400 with a 'maximum context length' message", async () => {
     const r = await send({ fault: "http:400:context" });
@@ -661,6 +664,10 @@ describe("limits per x-mock-session", () => {
       const other = await send({ server, session: newSession() });
       expect(other.status).toBe(200);
       expect(other.headers["x-ratelimit-remaining-requests"]).toBe("1");
+
+      // POST /_mock/reset gives the session a fresh window.
+      expect((await fetch(`${server.origin}/_mock/reset`, { method: "POST" })).status).toBe(200);
+      expect((await send({ server, session })).status).toBe(200);
     } finally {
       await server.close();
     }

@@ -45,6 +45,17 @@ describe("chunking", () => {
     }
   });
 
+  it("keeps combining marks outside the usual ranges, and CRLF, whole (found by the property test)", () => {
+    for (const text of ["か\u3099", "line\r\nnext", "ｶ\uff9e"]) {
+      const ends = graphemeEnds(text);
+      let offset = 0;
+      for (const c of chunk(text, "token:1")) {
+        offset += c.text.length;
+        expect(ends.has(offset)).toBe(true);
+      }
+    }
+  });
+
   it("counts every BPE token exactly once across the chunks", () => {
     const text = "The quick brown fox jumps over the lazy dog.\nSecond line — with ünïcödé and 日本語.";
     const total = tokenPieces(text).totalTokens;
