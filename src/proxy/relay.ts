@@ -64,6 +64,8 @@ export async function relay(params: {
   faults?: LiveFaults | undefined;
   /** Called before a fault ends the client's stream, so closing it is not taken for the client leaving. */
   onCut?: (how: "end" | "destroy" | "stall") => void;
+  /** Called with the stream's own `id` once its first chunk shows it, for error chunks that follow. */
+  onStreamId?: (id: string) => void;
 }): Promise<Relayed> {
   const { upstream, res, started, keep, faults } = params;
   let cut: "end" | "destroy" | "stall" | undefined;
@@ -80,8 +82,13 @@ export async function relay(params: {
   let broken: string | undefined;
   let open = byEvent ? await runSteps(res, faults.after(0), onCut) : true;
   let chunks = 0;
+  let streamId: string | undefined;
   try {
     for await (const bytes of upstream.body) {
+      if (isStream && streamId === undefined) {
+        streamId = /"id"\s*:\s*"([^"]+)"/.exec(Buffer.from(bytes).toString("utf8"))?.[1];
+        if (streamId !== undefined) params.onStreamId?.(streamId);
+      }
       if (res.destroyed && !keep) break;
       if (!parser) {
         if (open) await write(res, bytes);

@@ -3,12 +3,23 @@ import type { ServerResponse } from "node:http";
 import { httpError } from "../contract/http-errors.js";
 import { MID_STREAM_ERROR } from "../contract/wire.js";
 import type { JsonOutcome } from "../faults/json-outcome.js";
-import { sendError, sendJson } from "./respond.js";
+import { sendBody, sendError } from "./respond.js";
 
-function send(res: ServerResponse, body: unknown, outcome: JsonOutcome): void {
+export interface JsonAnswer {
+  body: unknown;
+  /** 200 unless a recording says otherwise. */
+  status?: number;
+  /** For a recorded body that is text rather than JSON. */
+  contentType?: string | undefined;
+  afterMs: number;
+  outcome: JsonOutcome;
+}
+
+function send(res: ServerResponse, answer: JsonAnswer): void {
+  const { body, outcome } = answer;
   switch (outcome.action) {
     case "send":
-      sendJson(res, 200, body);
+      sendBody(res, { status: answer.status ?? 200, body, contentType: answer.contentType });
       return;
     case "error":
       sendError(res, httpError(502, { message: `Provider returned error: ${MID_STREAM_ERROR.message}` }));
@@ -29,12 +40,12 @@ function send(res: ServerResponse, body: unknown, outcome: JsonOutcome): void {
   }
 }
 
-export function answerJson(res: ServerResponse, params: { body: unknown; afterMs: number; outcome: JsonOutcome }): void {
-  const delay = params.afterMs + params.outcome.delayMs;
+export function answerJson(res: ServerResponse, answer: JsonAnswer): void {
+  const delay = answer.afterMs + answer.outcome.delayMs;
   if (delay <= 0) {
-    send(res, params.body, params.outcome);
+    send(res, answer);
     return;
   }
-  const timer = setTimeout(() => send(res, params.body, params.outcome), delay);
+  const timer = setTimeout(() => send(res, answer), delay);
   res.once("close", () => clearTimeout(timer));
 }

@@ -25,6 +25,17 @@ function writeError(res: ServerResponse, error: MockError): void {
   res.end(JSON.stringify(error.toBody()));
 }
 
+/** A body as recorded: text as it was (with its content type), anything else as JSON. */
+export function sendBody(res: ServerResponse, params: { status: number; body: unknown; contentType?: string | undefined }): void {
+  if (typeof params.body !== "string") {
+    sendJson(res, params.status, params.body);
+    return;
+  }
+  res.statusCode = params.status;
+  res.setHeader("content-type", params.contentType ?? "text/plain; charset=utf-8");
+  res.end(params.body);
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.statusCode = status;
   res.setHeader("content-type", "application/json");

@@ -57,6 +57,7 @@ export async function startMockServer(options: Options = {}): Promise<MockServer
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       });
+      await Promise.allSettled([...state.recordings]);
       await state.cassettes.flush();
     },
   };

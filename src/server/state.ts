@@ -67,6 +67,8 @@ export interface MockState {
   sessions: Sessions;
   journal: Journal;
   warnings: string[];
+  /** Upstream answers still being read for a cassette; closing waits for them. */
+  recordings: Set<Promise<void>>;
   /** Restarts sequences and clears the journal (POST /_mock/reset). */
   reset(): void;
 }
@@ -85,6 +87,7 @@ export function createState(options: ResolvedOptions): MockState {
     sessions: new Sessions(options),
     journal: new Journal(options.journalSize),
     warnings: loaded.warnings,
+    recordings: new Set(),
     reset() {
       state.sessions.clear();
       state.journal.clear();

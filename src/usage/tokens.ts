@@ -26,7 +26,7 @@ const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 // Plain ASCII (printable, newlines, tabs) never combines across characters; anything else is
 // checked against real grapheme boundaries.
 const MAY_COMBINE = /[^ -~\n\t]/;
-  /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe00-\ufe0f\ufe20-\ufe2f\u0900-\u0dff\u0e00-\u0eff\u1100-\u11ff]|\u200c|\u200d|[\ud800-\udfff]/;
+/[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe00-\ufe0f\ufe20-\ufe2f\u0900-\u0dff\u0e00-\u0eff\u1100-\u11ff]|\u200c|\u200d|[\ud800-\udfff]/;
 
 function byToken(text: string): { texts: string[]; tokens: number[] } {
   const ids = encode(text, PLAIN);

@@ -102,14 +102,10 @@ export function answerFromCassette(ctx: ChatContext, hit: { name: string; index:
     server: { preset: state.options.latency, overrides: state.options.latencyOverrides },
   });
 
-  if (response.status >= 400 || (response.events === undefined && !ctx.stream && response.body !== undefined)) {
-    // Errors, and JSON answered as JSON, go back as recorded.
-    const afterMs = 0;
-    if (response.status >= 400) {
-      sendJson(res, response.status, response.body ?? { error: { code: response.status, message: "Recorded error", metadata: {} } });
-      return;
-    }
-    answerJson(res, { body: response.body, afterMs, outcome: jsonOutcome(faults) });
+  if (response.events === undefined && (response.status >= 400 || !ctx.stream)) {
+    // Errors, and JSON asked for as JSON, go back as recorded: status, content type and body.
+    const outcome = response.status >= 400 ? { delayMs: 0, action: "send" as const } : jsonOutcome(faults);
+    answerJson(res, { body: response.body, status: response.status, contentType: response.headers["content-type"], afterMs: 0, outcome });
     return;
   }
   if (response.events !== undefined && ctx.stream) {
@@ -120,7 +116,9 @@ export function answerFromCassette(ctx: ChatContext, hit: { name: string; index:
   if (response.events !== undefined) {
     const body = aggregateStream(response.events);
     const afterMs = Math.round((response.events.at(-1)?.ms ?? 0) * (timing.kind === "recorded" ? timing.factor : 0));
-    answerJson(res, { body, afterMs, outcome: body === undefined ? { delayMs: 0, action: "error" } : jsonOutcome(faults) });
+    // A stream that broke, or held no completion, fails as JSON too.
+    const failed = body === undefined || response.broken !== undefined;
+    answerJson(res, { body, afterMs, outcome: failed ? { delayMs: 0, action: "error" } : jsonOutcome(faults) });
     return;
   }
   // A JSON recording asked for as a stream: streamed with the latency options.

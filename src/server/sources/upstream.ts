@@ -1,19 +1,31 @@
 /** Answers by forwarding to the real API, streaming its answer through as it arrives, and recording it when asked. */
-
+import type { ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Interaction } from "../../cassettes/schema.js";
 import { errorChunk } from "../../contract/wire.js";
 import type { Fault } from "../../faults/fault-spec.js";
-import { liveFaults } from "../../faults/live.js";
-import { forward, upstreamHeaders } from "../../proxy/forward.js";
+import { type LiveFaults, liveFaults } from "../../faults/live.js";
+import { forward, type UpstreamResponse, upstreamHeaders } from "../../proxy/forward.js";
 import { isEventStream, relay, responseHeaders } from "../../proxy/relay.js";
 import { faultError } from "../chat-errors.js";
 import type { ChatContext } from "./context.js";
 
-export async function answerFromUpstream(
-  ctx: ChatContext,
-  params: { cassette: string; record: boolean; redactedBody: unknown; redactedPrint: string },
-): Promise<void> {
+interface Target {
+  cassette: string;
+  record: boolean;
+  redactedBody: unknown;
+  redactedPrint: string;
+}
+
+/** The live stream's state that the error chunk and the close handler share. */
+interface Live {
+  generationId: string;
+  cutByFault: boolean;
+  faults: LiveFaults | undefined;
+  errorFrame(): string;
+}
+
+export async function answerFromUpstream(ctx: ChatContext, target: Target): Promise<void> {
   const { state, req, res, record } = ctx;
   const { options } = state;
   record.source = "upstream";
@@ -24,15 +36,18 @@ export async function answerFromUpstream(
   if (refused) throw refused;
 
   const started = performance.now();
+  // Live traffic has no id known in advance: the upstream's x-generation-id, then the first chunk's id, name it.
+  const live: Live = {
+    generationId: "gen-mock-error",
+    cutByFault: false,
+    faults: undefined,
+    errorFrame: () => errorChunk({ id: live.generationId, created: Math.floor(Date.now() / 1000), model: ctx.request.model }),
+  };
+  live.faults = liveFaults(faults, live.errorFrame);
   const client = new AbortController();
-  // Live traffic has no id known in advance; the upstream's x-generation-id names it when sent.
-  let generationId = "gen-mock-error";
-  const errorFrame = () => errorChunk({ id: generationId, created: Math.floor(Date.now() / 1000), model: ctx.request.model });
-  const live = liveFaults(faults, errorFrame);
-  let cutByFault = false;
   // A client that goes away takes the upstream request with it; a fault's cut does not.
   res.once("close", () => {
-    if (!res.writableFinished && !cutByFault) client.abort();
+    if (!res.writableFinished && !live.cutByFault) client.abort();
   });
   const upstream = await forward({
     url: `${options.upstream}/chat/completions`,
@@ -41,10 +56,27 @@ export async function answerFromUpstream(
     signal: client.signal,
     timeoutMs: options.upstreamTimeoutMs,
   });
+  // From here on the work may outlive the client's connection (a fault cut it, the recording
+  // goes on); the server's close() waits for it.
+  const done = relayAndRecord(ctx, { target, upstream, started, live });
+  state.recordings.add(done);
+  try {
+    await done;
+  } finally {
+    state.recordings.delete(done);
+  }
+}
+
+async function relayAndRecord(
+  ctx: ChatContext,
+  params: { target: Target; upstream: UpstreamResponse; started: number; live: Live },
+): Promise<void> {
+  const { state, req, res } = ctx;
+  const { target, upstream, started, live } = params;
   const headers = responseHeaders(upstream);
   const streamed = isEventStream(upstream);
-  generationId = headers["x-generation-id"] ?? generationId;
-  if (live?.headerDelayMs) await sleep(live.headerDelayMs);
+  live.generationId = headers["x-generation-id"] ?? live.generationId;
+  if (live.faults?.headerDelayMs) await sleep(live.faults.headerDelayMs);
   res.writeHead(upstream.status, {
     ...headers,
     "x-mock-source": "upstream",
@@ -55,52 +87,54 @@ export async function answerFromUpstream(
     upstream,
     res,
     started,
-    keep: params.record,
-    faults: live,
+    keep: target.record,
+    faults: live.faults,
     onCut: () => {
-      cutByFault = true;
+      live.cutByFault = true;
+    },
+    onStreamId: (id) => {
+      live.generationId = id;
     },
   });
-  if (relayed.cut) {
-    // The fault decided how the client's stream ended.
-  } else if (relayed.broken && !res.destroyed) {
-    // The upstream died mid-stream: the client gets the contract's mid-stream error, then the end.
-    if (streamed) res.end(errorFrame());
-    else res.destroy();
-  } else if (!res.writableEnded) res.end();
-  if (!params.record || relayed.clientLeft) return;
+  if (!relayed.cut) endClientStream(res, { broken: relayed.broken !== undefined, streamed, errorFrame: live.errorFrame });
+  if (!target.record || relayed.clientLeft) return;
 
+  const redact = state.redactor;
   const interaction: Interaction = {
     recordedAt: new Date().toISOString(),
     request: {
       method: "POST",
       path: (req.url ?? "/api/v1/chat/completions").split("?")[0] ?? "",
-      headers: state.redactor.headers(req.headers),
-      body: params.redactedBody,
-      fingerprint: params.redactedPrint,
+      headers: redact.headers(req.headers),
+      body: target.redactedBody,
+      fingerprint: target.redactedPrint,
     },
     response: {
       status: upstream.status,
-      headers: state.redactor.headers(headers),
+      headers: redact.headers(headers),
       ...(relayed.events
         ? {
             events: relayed.events.map((e) =>
-              "data" in e
-                ? { ms: e.ms, data: state.redactor.text(e.data) }
-                : "raw" in e
-                  ? { ms: e.ms, raw: state.redactor.text(e.raw) }
-                  : e,
+              "data" in e ? { ms: e.ms, data: redact.text(e.data) } : "raw" in e ? { ms: e.ms, raw: redact.text(e.raw) } : e,
             ),
           }
         : {}),
-      ...(relayed.body !== undefined ? { body: state.redactor.body(relayed.body) } : {}),
+      ...(relayed.body !== undefined ? { body: redact.body(relayed.body) } : {}),
       ...(relayed.broken ? { broken: relayed.broken } : {}),
     },
   };
   try {
-    await state.cassettes.record(params.cassette, interaction, options.mode === "record");
+    await state.cassettes.record(target.cassette, interaction, state.options.mode === "record");
   } catch (error) {
     // The client has its answer already; the failure is the operator's to see.
-    console.error(`cline-mock: could not write cassette "${params.cassette}": ${(error as Error).message}`);
+    console.error(`cline-mock: could not write cassette "${target.cassette}": ${(error as Error).message}`);
   }
+}
+
+/** Ends the client's response; an upstream that died mid-stream gives the contract's mid-stream error first. */
+function endClientStream(res: ServerResponse, params: { broken: boolean; streamed: boolean; errorFrame: () => string }): void {
+  if (res.destroyed || res.writableEnded) return;
+  if (!params.broken) res.end();
+  else if (params.streamed) res.end(params.errorFrame());
+  else res.destroy();
 }
