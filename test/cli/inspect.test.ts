@@ -1,10 +1,10 @@
 /** `cline-mock inspect` and `cline-mock validate` on cassettes, run as users run them: the built bin (npm test builds first). */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { cassetteSchema } from "../../src/cassettes/schema.js";
 import { startMockServer } from "../../src/index.js";
@@ -12,6 +12,17 @@ import { defaultContent, startUpstream, usageFor } from "../proxy/upstream-fixtu
 
 const BIN = fileURLToPath(new URL("../../bin/cline-mock", import.meta.url));
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+const folders: string[] = [];
+afterEach(() => {
+  for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function tmpFolder(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  folders.push(dir);
+  return dir;
+}
 
 function run(args: string[]) {
   return spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: "utf8", timeout: 15_000 });
@@ -136,7 +147,7 @@ function handWritten(): string {
       },
     ],
   };
-  const dir = mkdtempSync(join(tmpdir(), "cline-mock-inspect-"));
+  const dir = tmpFolder("cline-mock-inspect-");
   const file = join(dir, "hand.yaml");
   writeFileSync(file, JSON.stringify(cassette, null, 2));
   return file;
@@ -162,7 +173,7 @@ describe("cline-mock inspect", () => {
 
   it("summarises a cassette recorded through the proxy: timings, tokens and cost as recorded", async () => {
     const up = await startUpstream({ gapMs: 15 });
-    const dir = mkdtempSync(join(tmpdir(), "cline-mock-inspect-rec-"));
+    const dir = tmpFolder("cline-mock-inspect-rec-");
     const mock = await startMockServer({ port: 0, latency: "none", mode: "record", upstream: up.url, cassettes: dir });
     const bodies = [
       { model: "anthropic/claude-sonnet-4-6", messages: [{ role: "user", content: "Recorded streaming question" }], stream: true },
@@ -243,7 +254,7 @@ describe("cline-mock validate on cassettes", () => {
   });
 
   it("rejects a broken cassette with file, line and field, and exits 1", () => {
-    const dir = mkdtempSync(join(tmpdir(), "cline-mock-validate-cassette-"));
+    const dir = tmpFolder("cline-mock-validate-cassette-");
     const file = join(dir, "broken.yaml");
     writeFileSync(
       file,
@@ -273,7 +284,7 @@ describe("cline-mock validate on cassettes", () => {
   });
 
   it("rejects a cassette with a wrong format version, naming its line", () => {
-    const dir = mkdtempSync(join(tmpdir(), "cline-mock-validate-cassette-"));
+    const dir = tmpFolder("cline-mock-validate-cassette-");
     const file = join(dir, "future.yaml");
     writeFileSync(file, "# a comment\ncassette: 2\ninteractions: []\n");
     const result = run(["validate", file]);

@@ -1,5 +1,5 @@
 /** Record/replay and the streaming proxy (SPEC.md sections 1, 2 and 4) against a fake upstream on 127.0.0.1. */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
@@ -20,12 +20,16 @@ type Chunk = {
 };
 
 const opened: Array<{ close(): Promise<void> }> = [];
+const folders: string[] = [];
 afterEach(async () => {
   await Promise.allSettled(opened.splice(0).map((s) => s.close()));
+  for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 function tmpCassettes(): string {
-  return mkdtempSync(join(tmpdir(), "cline-mock-rr-"));
+  const dir = mkdtempSync(join(tmpdir(), "cline-mock-rr-"));
+  folders.push(dir);
+  return dir;
 }
 
 async function upstream(handler?: Parameters<typeof startUpstream>[0]): Promise<Upstream> {
@@ -280,10 +284,9 @@ describe("the proxy passes the upstream through", () => {
     expect(up.requests).toHaveLength(1);
   });
 
-  // BUG: without an `x-generation-id` response header the proxy's mid-stream error chunk gets the id
-  // "gen-mock-error" (src/server/sources/upstream.ts), not the id of the chunks it follows.
-  // contract.md 4.2: `"id": "gen-<same for every chunk>"`.
-  it.fails("the mid-stream error chunk after an upstream death carries the stream's own id, even without x-generation-id", async () => {
+  // Found at HEAD af34d69: without an `x-generation-id` response header the error chunk's id was
+  // "gen-mock-error"; fixed in the working tree (the relay takes the id from the stream). contract.md 4.2.
+  it("the mid-stream error chunk after an upstream death carries the stream's own id, even without x-generation-id", async () => {
     const up = await upstream({ failAfter: 2, gapMs: 2, generationIdHeader: false });
     const mock = await mockServer({ mode: "passthrough", upstream: up.url, cassettes: tmpCassettes() });
     const res = await post(mock, chat("which id"));
@@ -293,12 +296,10 @@ describe("the proxy passes the upstream through", () => {
     expect(chunks[2]?.id).toBe(chunks[0]?.id);
   });
 
-  // BUG: with a live fault in record mode the client's stream ends at the fault while the proxy goes on
-  // reading the upstream to record its whole answer (src/proxy/relay.ts), but close() only flushes writes
-  // already queued (src/server/start.ts, CassetteLibrary.flush), so an interaction still being read is
-  // lost: here default.yaml is never written. SPEC 1: SIGINT/SIGTERM "finish open cassette writes";
-  // README: close() waits for writes in progress, and "the recording keeps the upstream's whole answer".
-  it.fails("record mode with a live fault keeps the upstream's whole answer, even when close() comes right after the client's end", async () => {
+  // Found at HEAD af34d69: close() flushed only writes already queued, so an interaction still being read
+  // from the upstream after a fault cut the client's stream was lost; fixed in the working tree
+  // (close() waits for recordings in progress). SPEC 1, README: close() waits for writes in progress.
+  it("record mode with a live fault keeps the upstream's whole answer, even when close() comes right after the client's end", async () => {
     const up = await upstream({ gapMs: 20 });
     const dir = tmpCassettes();
     const mock = await mockServer({ mode: "record", upstream: up.url, cassettes: dir });
@@ -455,11 +456,9 @@ describe("cassettes on disk", () => {
     expect(await res.json()).toEqual(errorBody);
   });
 
-  // BUG: a non-JSON upstream error is recorded as a YAML string, then replayed through sendJson
-  // (src/server/sources/cassette.ts): the client gets `"<html>…</html>"` (a JSON string literal, quotes
-  // included) with content-type application/json instead of the upstream's text/html bytes.
-  // SPEC 4: the response is kept "exactly as the upstream sent it".
-  it.fails("a recorded non-JSON error replays with its status, content type and bytes", async () => {
+  // Found at HEAD af34d69: this replayed `"<html>…</html>"` (a JSON string literal) as application/json;
+  // fixed in the working tree (a text body goes back as text with its content type). SPEC 4.
+  it("a recorded non-JSON error replays with its status, content type and bytes", async () => {
     const html = "<html><body><h1>502 Bad Gateway</h1>cloudflare</body></html>";
     const up = await upstream({ rawError: { status: 502, body: html, contentType: "text/html; charset=utf-8" } });
     const dir = tmpCassettes();
@@ -627,12 +626,9 @@ describe("record, then replay", () => {
     expect(body.usage).toEqual(recordedUsage);
   });
 
-  // BUG: a recording marked `broken` (the upstream died mid-stream) asked for as JSON is aggregated and
-  // sent as a 200 completion holding the partial text with `finish_reason: null`
-  // (src/server/sources/cassette.ts ignores `broken` on this path). Streamed, the same recording drops the
-  // connection, and the live proxy destroys a JSON answer whose upstream broke; here the client is told
-  // the truncated answer succeeded. SPEC 4 / README: a broken recording "replays the same way".
-  it.fails("a broken streamed recording asked for as JSON fails instead of answering 200 with the partial text", async () => {
+  // Found at HEAD af34d69: this got a 200 completion holding the partial text with finish_reason null;
+  // fixed in the working tree (a broken recording fails as JSON too). SPEC 4: it "replays the same way".
+  it("a broken streamed recording asked for as JSON fails instead of answering 200 with the partial text", async () => {
     const up = await upstream({ failAfter: 3, gapMs: 2 });
     const dir = tmpCassettes();
     const rec = await mockServer({ mode: "record", upstream: up.url, cassettes: dir });
@@ -732,9 +728,8 @@ describe("record, then replay", () => {
     expect(contentOf(await hit.text())).toBe(defaultContent(chat("who am I"), 1));
   });
 
-  // Found at HEAD 1d2c4fd (the index used the fingerprint stored at record time, so this got a 404 whose
-  // message said "differs at nothing but the recording order"); fixed in the working tree by re-indexing
-  // with the replaying server's own fingerprint (src/cassettes/library.ts).
+  // Found at 1d2c4fd (the index used the fingerprint stored at record time, so this got a 404); fixed in
+  // af34d69 by indexing old recordings with the replaying server's own fingerprint (src/cassettes/library.ts).
   it("matchIgnore is the replaying server's option: it applies to a cassette recorded without it, and the reverse", async () => {
     const up = await upstream({ gapMs: 2 });
     const dir = tmpCassettes();
