@@ -5,17 +5,8 @@ import { logLine } from "./log.js";
 import type { BodyRequest } from "./respond.js";
 import type { MockState } from "./state.js";
 
-export interface RequestRecord {
-  session: string;
-  model: string | null;
-  stream: boolean | null;
-  source: string | null;
-  seed: string;
-  fingerprint: string | null;
-  /** The fault spec applied, if any. */
-  fault: string | null;
-  error: string | null;
-}
+/** The parts of a journal entry the chat route fills in as it goes. */
+export type RequestRecord = Pick<JournalEntry, "session" | "model" | "stream" | "source" | "seed" | "fingerprint" | "fault" | "error">;
 
 // Bodies above this size are summarised, so the journal cannot hold gigabytes under load.
 const MAX_BODY_KEPT = 256 * 1024;

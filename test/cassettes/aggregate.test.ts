@@ -12,6 +12,7 @@ import type { ReplyPlan } from "../../src/stream/reply-plan.js";
 import { schedule } from "../../src/stream/schedule.js";
 import { makeCatalogue } from "../../src/usage/catalogue.js";
 import { makeRng } from "../../src/util/random.js";
+import { replyPlan } from "../helpers/reply-plan.js";
 
 const HEAD = { id: "gen-1", object: "chat.completion.chunk", created: 1767225600, model: "anthropic/claude-sonnet-4-6" };
 const USAGE = { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, cost: 0.001 };
@@ -150,16 +151,7 @@ const catalogue = makeCatalogue([
   { id: "openai/gpt-5", contextLength: 400000, pricing: { input: 1.25, output: 10 }, reasoning: "openai-responses-v1" },
 ]);
 
-const plan = (model: string, over: Partial<ReplyPlan>): ReplyPlan => ({
-  model,
-  content: null,
-  reasoning: null,
-  reasoningDetails: null,
-  toolCalls: [],
-  finishReason: null,
-  usage: {},
-  ...over,
-});
+const plan = (model: string, over: Partial<ReplyPlan>): ReplyPlan => replyPlan({ ...over, model });
 
 function completion(model: string, over: Partial<ReplyPlan>): Completion {
   const request = { model, messages: [{ role: "user", content: "hi" }] } as ChatRequest;

@@ -13,6 +13,7 @@ import { schedule } from "../../src/stream/schedule.js";
 import { makeCatalogue } from "../../src/usage/catalogue.js";
 import { countTokens } from "../../src/usage/tokens.js";
 import { makeRng } from "../../src/util/random.js";
+import { replyPlan } from "../helpers/reply-plan.js";
 
 const catalogue = makeCatalogue([
   { id: "anthropic/claude-sonnet-4-6", contextLength: 200000, pricing: { input: 3, output: 15 }, reasoning: "anthropic-claude-v1" },
@@ -20,16 +21,7 @@ const catalogue = makeCatalogue([
 ]);
 
 function completion(model: string, over: Partial<ReplyPlan>): Completion {
-  const plan: ReplyPlan = {
-    model,
-    content: null,
-    reasoning: null,
-    reasoningDetails: null,
-    toolCalls: [],
-    finishReason: null,
-    usage: {},
-    ...over,
-  };
+  const plan = replyPlan({ ...over, model });
   const request = { model, messages: [{ role: "user", content: "hi" }] } as ChatRequest;
   return buildCompletion({ plan, request, promptTokens: 100, cachedTokens: 0, model: catalogue.get(model), rng: makeRng("0", "f") });
 }

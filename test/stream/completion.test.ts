@@ -5,6 +5,7 @@ import type { ReplyPlan } from "../../src/stream/reply-plan.js";
 import { makeCatalogue } from "../../src/usage/catalogue.js";
 import { countTokens } from "../../src/usage/tokens.js";
 import { makeRng } from "../../src/util/random.js";
+import { replyPlan } from "../helpers/reply-plan.js";
 
 const sonnet = makeCatalogue([
   {
@@ -15,16 +16,7 @@ const sonnet = makeCatalogue([
   },
 ]).get("anthropic/claude-sonnet-4-6");
 
-const plan = (over: Partial<ReplyPlan>): ReplyPlan => ({
-  model: "anthropic/claude-sonnet-4-6",
-  content: null,
-  reasoning: null,
-  reasoningDetails: null,
-  toolCalls: [],
-  finishReason: null,
-  usage: {},
-  ...over,
-});
+const plan = replyPlan;
 
 const request = (over: Partial<ChatRequest> = {}): ChatRequest =>
   ({ model: "anthropic/claude-sonnet-4-6", messages: [{ role: "user", content: "hi" }], ...over }) as ChatRequest;
