@@ -21,8 +21,13 @@ export interface JournalEntry {
   request: { headers: Record<string, string>; body: unknown };
 }
 
+// The bodies kept in all, at most: under load the journal must not grow into gigabytes.
+const BODY_BYTES_LIMIT = 32 * 1024 * 1024;
+
 export class Journal {
   private entries: JournalEntry[] = [];
+  private sizes: number[] = [];
+  private bodyBytes = 0;
   private seq = 0;
 
   constructor(private readonly limit: number) {}
@@ -31,10 +36,16 @@ export class Journal {
     return ++this.seq;
   }
 
-  add(entry: JournalEntry): void {
+  /** Adds an entry whose request body took `bytes`; the oldest entries go first when over a limit. */
+  add(entry: JournalEntry, bytes = 0): void {
     if (this.limit <= 0) return;
     this.entries.push(entry);
-    if (this.entries.length > this.limit) this.entries.splice(0, this.entries.length - this.limit);
+    this.sizes.push(bytes);
+    this.bodyBytes += bytes;
+    while (this.entries.length > this.limit || (this.bodyBytes > BODY_BYTES_LIMIT && this.entries.length > 1)) {
+      this.entries.shift();
+      this.bodyBytes -= this.sizes.shift() ?? 0;
+    }
   }
 
   list(): readonly JournalEntry[] {
@@ -43,5 +54,7 @@ export class Journal {
 
   clear(): void {
     this.entries = [];
+    this.sizes = [];
+    this.bodyBytes = 0;
   }
 }

@@ -23,8 +23,12 @@ function safeHeaders(req: BodyRequest): Record<string, string> {
   return out;
 }
 
-function keptBody(req: BodyRequest): unknown {
+function bodySize(req: BodyRequest): number {
   const size = Number(req.headers["content-length"] ?? 0);
+  return Number.isFinite(size) && size > 0 ? size : 0;
+}
+
+function keptBody(req: BodyRequest, size: number): unknown {
   return size > MAX_BODY_KEPT ? { omitted: `a body of ${size} bytes` } : req.body;
 }
 
@@ -43,6 +47,7 @@ export function journalRequest(state: MockState, req: BodyRequest, res: ServerRe
     error: null,
   };
   res.once("close", () => {
+    const size = bodySize(req);
     const entry: JournalEntry = {
       seq,
       at,
@@ -52,9 +57,9 @@ export function journalRequest(state: MockState, req: BodyRequest, res: ServerRe
       status: res.statusCode,
       durationMs: Math.round(performance.now() - started),
       aborted: !res.writableFinished,
-      request: { headers: safeHeaders(req), body: keptBody(req) },
+      request: { headers: safeHeaders(req), body: keptBody(req, size) },
     };
-    state.journal.add(entry);
+    state.journal.add(entry, size > MAX_BODY_KEPT ? 0 : size);
     if (state.options.log !== "none") logLine(state.options.log, entry);
   });
   return record;
