@@ -12,7 +12,7 @@ import { isLatencyPreset, type LatencyOverrides, type LatencyPreset, latencyPres
 import { bundledCataloguePath } from "./usage/catalogue.js";
 
 export type LogFormat = "pretty" | "json" | "none";
-export type OnMiss = "error" | "fallback";
+export type OnMiss = "error" | "fallback" | "proxy";
 
 export interface Options {
   port?: number;

@@ -40,9 +40,10 @@ export const SERVER_FLAGS: Record<string, Flag> = {
     key: "onMiss",
     spec: {
       type: "string",
-      choices: ["error", "fallback"],
+      choices: ["error", "fallback", "proxy"],
       default: "error",
-      describe: "a request no scenario matches: 404 naming the closest scenarios, or a built-in answer",
+      describe:
+        "a request no scenario matches: 404 naming the closest scenarios, a built-in answer, or the upstream's (proxied, not recorded)",
     },
   },
   log: {

@@ -34,9 +34,9 @@ function attempt(session: Session, print: string): number {
 async function answer(state: MockState, req: BodyRequest, res: ServerResponse, record: RequestRecord): Promise<void> {
   const { options } = state;
   const goesUpstream = options.mode !== "replay";
-  // In the proxy modes the upstream key stands in for a client that sends none.
-  if (!(goesUpstream && options.upstreamKey && req.headers.authorization === undefined))
-    checkAuth(req.headers.authorization, options.apiKey);
+  // Where requests may be proxied, the upstream key stands in for a client that sends none.
+  const mayProxy = goesUpstream || options.onMiss === "proxy";
+  if (!(mayProxy && options.upstreamKey && req.headers.authorization === undefined)) checkAuth(req.headers.authorization, options.apiKey);
   const control = readControlHeaders(req.headers);
   record.session = control.session;
   const validated = validateChatRequest(req.body);
@@ -93,7 +93,7 @@ async function answer(state: MockState, req: BodyRequest, res: ServerResponse, r
   const cassette = control.cassette ?? DEFAULT_CASSETTE;
   if (!goesUpstream && !state.cassettes.has(cassette)) {
     if (control.cassette !== undefined) throw cassetteMiss(state.cassettes, cassette, undefined);
-    answerFromScenarios(ctx);
+    if (!answerFromScenarios(ctx)) await answerFromUpstream(ctx, { cassette, record: false, redactedBody: undefined, redactedPrint: "" });
     return;
   }
   const redactedBody = state.cassettes.redactBody(req.body);
@@ -112,7 +112,7 @@ async function answer(state: MockState, req: BodyRequest, res: ServerResponse, r
     case "scenarios":
       // An explicitly named cassette that misses is an error that says why; otherwise scenarios answer.
       if (control.cassette !== undefined) throw cassetteMiss(state.cassettes, cassette, redactedBody);
-      answerFromScenarios(ctx);
+      if (!answerFromScenarios(ctx)) await answerFromUpstream(ctx, { cassette, record: false, redactedBody, redactedPrint });
   }
 }
 

@@ -12,7 +12,8 @@ import type { ChatContext } from "./context.js";
 
 const FALLBACK: Step = { reply: { generate: { tokens: 80 } }, stream: undefined, chunk: undefined, fault: undefined };
 
-export function answerFromScenarios(ctx: ChatContext): void {
+/** Answers from a scenario; returns false when none matched and --on-miss proxy sends the request upstream. */
+export function answerFromScenarios(ctx: ChatContext): boolean {
   const { state, control, request, session, res, record } = ctx;
   const view = viewRequest(request, ctx.stream, ctx.req.headers);
   const scenarios = state.scenarios();
@@ -20,6 +21,7 @@ export function answerFromScenarios(ctx: ChatContext): void {
     throw unknownScenario(control.scenario, scenarios);
   const selection = selectScenario({ scenarios, view, positions: session.positions, forced: control.scenario });
   if (!selection && state.options.onMiss === "error") throw noMatch(scenarios, view);
+  if (!selection && state.options.onMiss === "proxy") return false;
   const step = selection?.step ?? FALLBACK;
   record.source = selection ? `scenario:${selection.scenario.name}` : "fallback";
   res.setHeader("x-mock-source", record.source);
@@ -40,4 +42,5 @@ export function answerFromScenarios(ctx: ChatContext): void {
   res.setHeader("x-request-id", `req_${rng.id(24)}`);
   res.setHeader("x-generation-id", completion.id);
   sendCompletion(ctx, { completion, faults, rng, stream: step.stream, chunk: step.chunk });
+  return true;
 }
