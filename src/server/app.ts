@@ -36,6 +36,10 @@ export function appFromState(state: MockState): Express {
   for (const path of CHAT_PATHS) app.post(path, json, (req, res) => handleChat(state, req, res));
   for (const base of ["/api/v1", "/v1"]) app.get(`${base}/models`, models);
   app.use("/_mock", controlRoutes(state));
+  app.get("/metrics", (_req, res) => {
+    res.setHeader("content-type", "text/plain; version=0.0.4");
+    res.end(state.metrics.render());
+  });
   app.use((req, res) => sendError(res, notFound(`${req.method} ${req.path}`)));
   const onError: ErrorRequestHandler = (error: BodyParserError, req, res, _next) => {
     sendError(res, error instanceof MockError ? error : (bodyError(error) ?? internalError(error, `${req.method} ${req.path}`)));

@@ -13,6 +13,8 @@ export interface JournalEntry {
   fingerprint: string | null;
   /** The fault spec injected, if any. */
   fault: string | null;
+  /** Tokens and cost of the answer, when the mock built it. */
+  usage: { promptTokens: number; completionTokens: number; cost: number } | null;
   status: number;
   durationMs: number;
   /** True when the client went away before the answer was complete. */

@@ -6,7 +6,10 @@ import type { BodyRequest } from "./respond.js";
 import type { MockState } from "./state.js";
 
 /** The parts of a journal entry the chat route fills in as it goes. */
-export type RequestRecord = Pick<JournalEntry, "session" | "model" | "stream" | "source" | "seed" | "fingerprint" | "fault" | "error">;
+export type RequestRecord = Pick<
+  JournalEntry,
+  "session" | "model" | "stream" | "source" | "seed" | "fingerprint" | "fault" | "usage" | "error"
+>;
 
 // Bodies above this size are summarised, so the journal cannot hold gigabytes under load.
 const MAX_BODY_KEPT = 256 * 1024;
@@ -36,6 +39,7 @@ export function journalRequest(state: MockState, req: BodyRequest, res: ServerRe
   const started = performance.now();
   const at = new Date().toISOString();
   const seq = state.journal.nextSeq();
+  state.metrics.started();
   const record: RequestRecord = {
     session: "",
     model: null,
@@ -44,6 +48,7 @@ export function journalRequest(state: MockState, req: BodyRequest, res: ServerRe
     seed: state.options.seed,
     fingerprint: null,
     fault: null,
+    usage: null,
     error: null,
   };
   res.once("close", () => {
@@ -60,6 +65,7 @@ export function journalRequest(state: MockState, req: BodyRequest, res: ServerRe
       request: { headers: safeHeaders(req), body: keptBody(req, size) },
     };
     state.journal.add(entry, size > MAX_BODY_KEPT ? 0 : size);
+    state.metrics.ended(entry);
     if (state.options.log !== "none") logLine(state.options.log, entry);
   });
   return record;

@@ -12,6 +12,7 @@ import type { SequencePositions } from "../scenarios/select.js";
 import { type Catalogue, loadCatalogue } from "../usage/catalogue.js";
 import { PromptCache } from "../usage/prompt-cache.js";
 import { Journal } from "./journal.js";
+import { Metrics } from "./metrics.js";
 
 export interface Session {
   positions: SequencePositions;
@@ -66,6 +67,7 @@ export interface MockState {
   redactor: Redactor;
   sessions: Sessions;
   journal: Journal;
+  metrics: Metrics;
   warnings: string[];
   /** Upstream answers still being read for a cassette; closing waits for them. */
   recordings: Set<Promise<void>>;
@@ -86,6 +88,7 @@ export function createState(options: ResolvedOptions): MockState {
     redactor,
     sessions: new Sessions(options),
     journal: new Journal(options.journalSize),
+    metrics: new Metrics(),
     warnings: loaded.warnings,
     recordings: new Set(),
     reset() {

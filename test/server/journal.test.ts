@@ -13,6 +13,7 @@ const entry = (seq: number): JournalEntry => ({
   seed: "0",
   fingerprint: null,
   fault: null,
+  usage: null,
   status: 200,
   durationMs: 0,
   aborted: false,

@@ -39,6 +39,11 @@ export function answerFromScenarios(ctx: ChatContext): boolean {
   const rng = makeRng(ctx.seed, ctx.print);
   const completion = buildCompletion({ plan, request, promptTokens: ctx.prompt.total, cachedTokens, model, rng });
   session.budget?.charge(completion.usage.cost);
+  record.usage = {
+    promptTokens: completion.usage.prompt_tokens,
+    completionTokens: completion.usage.completion_tokens,
+    cost: completion.usage.cost,
+  };
   res.setHeader("x-request-id", `req_${rng.id(24)}`);
   res.setHeader("x-generation-id", completion.id);
   sendCompletion(ctx, { completion, faults, rng, stream: step.stream, chunk: step.chunk });
