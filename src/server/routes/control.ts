@@ -10,7 +10,7 @@ import type { MockState } from "../state.js";
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 
 /** Control routes change what every client gets: loopback only, or with the admin token. */
-function guard(token: string | undefined): RequestHandler {
+export function guard(token: string | undefined): RequestHandler {
   return (req, res, next) => {
     if (token === undefined) {
       if (LOOPBACK.test(req.socket.remoteAddress ?? "")) return next();
