@@ -35,7 +35,7 @@ export function upstreamHeaders(
   return out;
 }
 
-function unreachable(url: string, error: unknown, timeoutMs: number, timedOut: boolean): MockError {
+export function unreachable(url: string, error: unknown, timeoutMs: number, timedOut: boolean): MockError {
   if (timedOut) {
     return new MockError({
       status: 504,
