@@ -128,6 +128,14 @@ function render(built: Built): Buffer {
   return Buffer.concat(parts);
 }
 
+const HUGE_TEXTS = [
+  "lorem ipsum dolor sit amet ".repeat(7600),
+  "é ".repeat(100_000),
+  "日本語のテキスト。".repeat(8000),
+  "🧑🏽‍💻 ok ".repeat(12_000),
+  "0123456789".repeat(20_000),
+];
+
 const deepArray = (depth: number) => `${"[".repeat(depth)}1${"]".repeat(depth)}`;
 const deepObject = (depth: number) => `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
 
@@ -163,7 +171,10 @@ type Mutation =
   | { kind: "surrogates"; where: number; field: number };
 
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant("set" as const), where: fc.nat(), field: fc.nat(), value: fc.jsonValue({ maxDepth: 3 }) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({ kind: fc.constant("set" as const), where: fc.nat(), field: fc.nat(), value: fc.jsonValue({ maxDepth: 3 }) }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("delete" as const), where: fc.nat(), field: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("huge" as const), where: fc.nat(), field: fc.nat() }) },
   {
@@ -176,7 +187,10 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
       object: fc.boolean(),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("manyMessages" as const), count: fc.constantFrom(20_000, 10_001, 10_000, 2_000) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant("manyMessages" as const), count: fc.constantFrom(20_000, 10_001, 10_000, 2_000) }),
+  },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant("proto" as const), where: fc.nat(), key: fc.nat(), value: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("duplicate" as const), field: fc.nat(), value: fc.jsonValue({ maxDepth: 2 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("bytes" as const), where: fc.nat(), field: fc.nat(), bytes: fc.nat() }) },
@@ -203,8 +217,9 @@ function applyMutation(built: Built, m: Mutation): void {
     }
     case "huge": {
       const t = pick(all, m.where);
-      // 200 KB of words (token counting sees real text) or of one repeated character.
-      const text = m.field % 2 === 0 ? "lorem ipsum dolor sit amet ".repeat(7600) : "é".repeat(100_000);
+      // 200 KB of text with word breaks. (One unbroken run of letters is quadratic to tokenise:
+      // see the separate test below.)
+      const text = pick(HUGE_TEXTS, m.field);
       t[pick(fieldsFor(t), m.field)] = text;
       built.labels.push("huge-string");
       return;
@@ -250,9 +265,12 @@ function applyMutation(built: Built, m: Mutation): void {
 }
 
 const toolArb = fc.record({
-  type: fc.constantFrom("function", "function", "function", "code"),
+  type: fc.oneof({ weight: 8, arbitrary: fc.constant("function") }, { weight: 1, arbitrary: fc.constantFrom("code", "") }),
   function: fc.record({
-    name: fc.constantFrom("get_weather", "search", "", "ü", "a".repeat(100)),
+    name: fc.oneof(
+      { weight: 8, arbitrary: fc.constantFrom("get_weather", "search") },
+      { weight: 1, arbitrary: fc.constantFrom("", "ü", "a".repeat(100)) },
+    ),
     description: fc.option(fc.string(), { nil: undefined }),
     parameters: fc.constantFrom<unknown>(
       { type: "object", properties: { city: { type: "string" }, days: { type: "integer", minimum: 1 } }, required: ["city"] },
@@ -267,18 +285,24 @@ const toolArb = fc.record({
 });
 
 const messageArb = fc.record({
-  role: fc.oneof({ weight: 6, arbitrary: fc.constant("user") }, { weight: 3, arbitrary: fc.constantFrom(...ROLES) }),
+  role: fc.oneof({ weight: 12, arbitrary: fc.constant("user") }, { weight: 3, arbitrary: fc.constantFrom(...ROLES) }),
   content: fc.oneof(
     { weight: 6, arbitrary: fc.constantFrom(...TEXTS) },
     { weight: 2, arbitrary: fc.string({ unit: "binary", maxLength: 60 }) },
-    { weight: 1, arbitrary: fc.constant([{ type: "text", text: "parts" }, { type: "image_url", image_url: { url: "data:," } }]) },
+    {
+      weight: 1,
+      arbitrary: fc.constant([
+        { type: "text", text: "parts" },
+        { type: "image_url", image_url: { url: "data:," } },
+      ]),
+    },
     { weight: 1, arbitrary: fc.constant(null) },
   ),
 });
 
 const baseBodyArb = fc.record(
   {
-    model: fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...MODELS) }, { weight: 1, arbitrary: fc.string({ maxLength: 30 }) }),
+    model: fc.oneof({ weight: 10, arbitrary: fc.constantFrom(...MODELS) }, { weight: 1, arbitrary: fc.string({ maxLength: 30 }) }),
     messages: fc.array(messageArb, { minLength: 1, maxLength: 4 }),
     stream: fc.constantFrom(true, false, undefined),
     tools: fc.option(fc.array(toolArb, { minLength: 1, maxLength: 2 }), { nil: undefined, freq: 2 }),
@@ -289,7 +313,11 @@ const baseBodyArb = fc.record(
 );
 
 const validishArb = fc
-  .tuple(baseBodyArb, fc.array(mutationArb, { maxLength: 3 }), fc.boolean())
+  .tuple(
+    baseBodyArb,
+    fc.oneof({ weight: 1, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(mutationArb, { minLength: 1, maxLength: 3 }) }),
+    fc.boolean(),
+  )
   .map(([base, mutations, toolResult]): { body: Buffer; label: string } => {
     const body = structuredClone(base) as Record<string, unknown>;
     if (toolResult && Array.isArray(body.messages)) {
@@ -340,24 +368,44 @@ const oversizeArb = fc.constantFrom(1_000_001, 1_500_000).map((size) => {
 });
 
 /** A header value Node's client will send: any text, as its UTF-8 bytes read as latin1 (how a server sees them). */
-const headerSafe = (s: string) => Buffer.from(s, "utf8").toString("latin1").replace(/[^\t\x20-\x7e\x80-\xff]/g, "");
+const headerSafe = (s: string) =>
+  Buffer.from(s, "utf8")
+    .toString("latin1")
+    .replace(/[^\t\x20-\x7e\x80-\xff]/g, "");
 
 const randomHeaderText = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: "grapheme", maxLength: 20 }),
-  fc.constantFrom("", " ", "\t", "null", "undefined", "-1", "0", "1e308", "NaN", "日本語", "é".repeat(150), "x".repeat(4000)),
+  fc.constantFrom(
+    "",
+    " ",
+    "\t",
+    "null",
+    "undefined",
+    "-1",
+    "0",
+    "1e308",
+    "NaN",
+    "__proto__",
+    "constructor",
+    "toString",
+    "hasOwnProperty",
+    "日本語",
+    "é".repeat(150),
+    "x".repeat(4000),
+  ),
 );
 
 const faultPartArb = fc.oneof(
   fc.constantFrom("http:999", "http:100", "http:200", "http:399", "http:600", "http:404:context", "http:4000", "http:"),
   fc.constantFrom(400, 401, 402, 403, 404, 408, 413, 429, 499, 500, 502, 503, 504, 599).map((s) => `http:${s}`),
   fc.constant("http:400:context"),
-  fc.tuple(fc.constantFrom("error", "disconnect", "malformed", "truncate"), fc.oneof(fc.nat(8), fc.constantFrom(999999, 1e21))).map(
-    ([k, n]) => `${k}@${n}`,
-  ),
-  fc.tuple(fc.constantFrom("stall", "slow"), fc.nat(6), fc.oneof(fc.nat(300), fc.constantFrom(600_001, 99_999_999_999))).map(
-    ([k, n, ms]) => `${k}@${n}:${ms}`,
-  ),
+  fc
+    .tuple(fc.constantFrom("error", "disconnect", "malformed", "truncate"), fc.oneof(fc.nat(8), fc.constantFrom(999999, 1e21)))
+    .map(([k, n]) => `${k}@${n}`),
+  fc
+    .tuple(fc.constantFrom("stall", "slow"), fc.nat(6), fc.oneof(fc.nat(300), fc.constantFrom(600_001, 99_999_999_999)))
+    .map(([k, n, ms]) => `${k}@${n}:${ms}`),
   fc.constantFrom("slow@2", "stall@-1", "error@", "@3", "error@3:5"),
   fc.oneof(fc.nat(300), fc.constantFrom(600_001, 1e12, 99_999_999_999_999)).map((ms) => `ttfb:${ms}`),
   fc
@@ -368,9 +416,27 @@ const faultPartArb = fc.oneof(
 // Faults that never finish or take long, drawn rarely: each one costs a client timeout.
 const hangingFaultArb = fc.constantFrom("stall@0", "stall@2", "ttfb:5000", "slow@1:4000", "stall@1:30000", "ttfb:600000+http:503");
 
+/** Specs the server accepts, and that finish within ~2 s. */
+const validFaultArb = fc.oneof(
+  fc.constantFrom(400, 401, 402, 403, 404, 408, 413, 429, 500, 502, 503, 504).map((s) => `http:${s}`),
+  fc.constant("http:400:context"),
+  fc.tuple(fc.constantFrom("error", "disconnect", "malformed", "truncate"), fc.nat(8)).map(([k, n]) => `${k}@${n}`),
+  fc.tuple(fc.constantFrom("stall", "slow"), fc.nat(6), fc.nat(300)).map(([k, n, ms]) => `${k}@${n}:${ms}`),
+  fc.nat(300).map((ms) => `ttfb:${ms}`),
+  fc
+    .constantFrom("event-lines", "crlf", "split-utf8", "raw-error-line", "keepalive-flood", "no-done", "usage-chunk")
+    .map((q) => `quirk:${q}`),
+  fc.constant("none"),
+);
+
 const faultHeaderArb = fc.oneof(
-  { weight: 10, arbitrary: fc.array(faultPartArb, { minLength: 1, maxLength: 3 }).chain((parts) => fc.constantFrom(parts.join("+"), parts.join(","))) },
-  { weight: 3, arbitrary: randomHeaderText },
+  { weight: 8, arbitrary: validFaultArb },
+  { weight: 3, arbitrary: fc.array(validFaultArb, { minLength: 2, maxLength: 3 }).map((parts) => parts.join("+")) },
+  {
+    weight: 4,
+    arbitrary: fc.array(faultPartArb, { minLength: 1, maxLength: 3 }).chain((parts) => fc.constantFrom(parts.join("+"), parts.join(","))),
+  },
+  { weight: 2, arbitrary: randomHeaderText },
   { weight: 1, arbitrary: hangingFaultArb },
 );
 
@@ -401,10 +467,19 @@ const cassetteHeaderArb = fc.oneof(
 );
 
 const authArb = fc.oneof(
-  { weight: 12, arbitrary: fc.constant("Bearer fuzz-key") },
+  { weight: 40, arbitrary: fc.constant("Bearer fuzz-key") },
   {
     weight: 3,
-    arbitrary: fc.constantFrom(undefined, "", "Bearer", "Bearer ", "bearer x", "Basic Zm9vOmJhcg==", "Bearer \u00e9\u00e9", `Bearer ${"k".repeat(6000)}`),
+    arbitrary: fc.constantFrom(
+      undefined,
+      "",
+      "Bearer",
+      "Bearer ",
+      "bearer x",
+      "Basic Zm9vOmJhcg==",
+      "Bearer \u00e9\u00e9",
+      `Bearer ${"k".repeat(6000)}`,
+    ),
   },
   { weight: 1, arbitrary: randomHeaderText },
 );
@@ -439,36 +514,38 @@ interface Case {
   chunked: boolean;
 }
 
-const opt = <T>(arb: fc.Arbitrary<T>, freq: number) => fc.option(arb, { nil: undefined, freq });
+/** `arb` one time in `oneIn`, else left out. */
+const opt = <T>(arb: fc.Arbitrary<T>, oneIn: number): fc.Arbitrary<T | undefined> =>
+  fc.oneof({ weight: oneIn - 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb });
 
 const caseArb = fc
   .record({
     body: fc.oneof(
-      { weight: 280, arbitrary: validishArb },
-      { weight: 60, arbitrary: malformedArb },
-      { weight: 60, arbitrary: jsonValueArb },
+      { weight: 300, arbitrary: validishArb },
+      { weight: 45, arbitrary: malformedArb },
+      { weight: 45, arbitrary: jsonValueArb },
       { weight: 1, arbitrary: oversizeArb },
     ),
     path: fc.constantFrom("/api/v1/chat/completions", "/api/v1/chat/completions", "/v1/chat/completions", "/api/v1/chat/completions?x=1"),
     auth: authArb,
     contentType: contentTypeArb,
-    encoding: opt(fc.constantFrom("gzip", "gzip-bad", "deflate", "br", "bogus", "identity"), 15),
+    encoding: opt(fc.constantFrom("gzip", "gzip-bad", "deflate", "br", "bogus", "identity"), 40),
     scenario: opt(
       fc.oneof(fc.constantFrom("greeting", "reasoning-demo", "tool-call-demo", "tool-result", "fallback", "nope"), randomHeaderText),
-      5,
+      8,
     ),
     fault: opt(faultHeaderArb, 2),
-    seed: opt(fc.oneof(fc.integer().map(String), randomHeaderText), 5),
+    seed: opt(fc.oneof(fc.integer().map(String), randomHeaderText), 8),
     latency: opt(
       fc.oneof(
         { weight: 6, arbitrary: fc.constantFrom("none", "fast", "NONE", " fast", "instant", "0") },
         { weight: 1, arbitrary: fc.constantFrom("realistic", "slow") },
         { weight: 2, arbitrary: randomHeaderText },
       ),
-      6,
+      10,
     ),
-    session: opt(randomHeaderText, 5),
-    cassette: opt(cassetteHeaderArb, 6),
+    session: opt(randomHeaderText, 8),
+    cassette: opt(cassetteHeaderArb, 10),
     chunked: fc.boolean(),
   })
   .map((r): Omit<Case, "n"> => {
@@ -546,16 +623,13 @@ function send(origin: URL, agent: Agent, c: Case, timeoutMs: number): Promise<Ou
     };
     const headers: Record<string, string | number> = { ...c.headers };
     if (!c.chunked) headers["content-length"] = c.body.length;
-    const req = request(
-      { agent, host: origin.hostname, port: origin.port, method: "POST", path: c.path, headers },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on("data", (d: Buffer) => parts.push(d));
-        res.on("end", () => finish({ kind: "response", status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }));
-        res.on("error", (e) => finish({ kind: "cut", message: e.message, status: res.statusCode ?? 0 }));
-        res.on("close", () => finish({ kind: "cut", message: "closed before the end", status: res.statusCode ?? 0 }));
-      },
-    );
+    const req = request({ agent, host: origin.hostname, port: origin.port, method: "POST", path: c.path, headers }, (res) => {
+      const parts: Buffer[] = [];
+      res.on("data", (d: Buffer) => parts.push(d));
+      res.on("end", () => finish({ kind: "response", status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }));
+      res.on("error", (e) => finish({ kind: "cut", message: e.message, status: res.statusCode ?? 0 }));
+      res.on("close", () => finish({ kind: "cut", message: "closed before the end", status: res.statusCode ?? 0 }));
+    });
     const timer = setTimeout(() => {
       finish({ kind: "timeout" });
       req.destroy();
@@ -582,7 +656,8 @@ function envelopeProblem(headers: IncomingHttpHeaders, body: Buffer): string | u
   if (!error || typeof error !== "object") return "no `error` object";
   if (typeof error.code !== "number" && typeof error.code !== "string") return "`error.code` missing";
   if (typeof error.message !== "string" || error.message === "") return "`error.message` is not a string";
-  if (error.metadata === null || typeof error.metadata !== "object" || Array.isArray(error.metadata)) return "`error.metadata` is not an object";
+  if (error.metadata === null || typeof error.metadata !== "object" || Array.isArray(error.metadata))
+    return "`error.metadata` is not an object";
   return undefined;
 }
 
@@ -704,7 +779,6 @@ describe("fuzzing the chat endpoint", () => {
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     agent.destroy();
 
-    console.log(JSON.stringify([...statuses]));
     expect(failures.slice(0, 15), `seed ${SEED}: ${failures.length} bad answers; by status ${JSON.stringify([...statuses])}`).toEqual([]);
     // The run reached the answering code, not only the validators.
     expect(statuses.get(200) ?? 0).toBeGreaterThan(TOTAL * 0.15);
@@ -731,5 +805,34 @@ describe("fuzzing the chat endpoint", () => {
     expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(protoBefore);
     // Replay mode wrote nothing, whatever the x-mock-cassette names asked for.
     expect(readdirSync(cassettes)).toEqual([]);
+  }, 120_000);
+
+  // BUG (server): token counting is quadratic in the length of an unbroken run of letters
+  // (gpt-tokenizer's BPE over one pre-token), and it runs synchronously on the request path
+  // (promptTokens, then the fallback's generated answer, which quotes the longest word). On the
+  // 2-core machine 40 000 "x" took 3 s, 200 000 "x" 34 s for the count alone, during which the
+  // whole server answers nothing. The default --max-body is 20 MiB. Should: cap or split long
+  // runs before BPE (or estimate their count) so one request cannot stall the event loop.
+  it.fails("does not stall the server for a second on a 40 000-character word in a message", async () => {
+    // The server runs in this process: its longest synchronous stretch is the longest gap between ticks here.
+    let last = performance.now();
+    let longest = 0;
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+    }, 10);
+    try {
+      const res = await fetch(`${mock.url}/chat/completions`, {
+        method: "POST",
+        headers: { authorization: "Bearer k", "content-type": "application/json" },
+        body: JSON.stringify({ model: "openai/gpt-4o", stream: false, messages: [{ role: "user", content: "x".repeat(40_000) }] }),
+      });
+      expect(res.status).toBe(200);
+      await res.text();
+    } finally {
+      clearInterval(ticker);
+    }
+    expect(longest).toBeLessThan(1000);
   }, 120_000);
 });
