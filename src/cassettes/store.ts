@@ -52,15 +52,47 @@ export function memoryStore(initial: Map<string, Cassette> = new Map()): Cassett
   };
 }
 
+const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false } as const;
+// Interactions never change once recorded, so each is rendered once: writing a cassette after one
+// more recording costs that recording, not the whole file again.
+const rendered = new WeakMap<Interaction, string>();
+
+function block(interaction: Interaction): string {
+  let text = rendered.get(interaction);
+  if (text === undefined) {
+    text = stringify([interaction], YAML_OPTIONS);
+    rendered.set(interaction, text);
+  }
+  return text;
+}
+
 /** YAML with one interaction a block and no line folding, so a re-recording diffs well. */
 export function renderCassette(cassette: Cassette): string {
-  return stringify(cassette, { lineWidth: 0, aliasDuplicateObjects: false });
+  const { interactions, ...header } = cassette;
+  if (interactions.length === 0) return stringify(cassette, YAML_OPTIONS);
+  return `${stringify(header, YAML_OPTIONS)}interactions:\n${interactions.map(block).join("")}`;
+}
+
+/** The same text, rendered a few milliseconds at a time, so a large cassette loaded from disk does not block the server on its first write. */
+async function renderCassetteGently(cassette: Cassette): Promise<string> {
+  let since = performance.now();
+  for (const interaction of cassette.interactions) {
+    if (rendered.has(interaction)) continue;
+    block(interaction);
+    if (performance.now() - since > 8) {
+      await new Promise((resolve) => setImmediate(resolve));
+      since = performance.now();
+    }
+  }
+  return renderCassette(cassette);
 }
 
 let tmpCounter = 0;
 
 export function diskStore(dir: string): CassetteStore {
   const queue = new WriteQueue();
+  const latest = new Map<string, Cassette>();
+  const queued = new Map<string, Promise<void>>();
   const files = (folder: string): string[] =>
     readdirSync(folder, { withFileTypes: true }).flatMap((e) =>
       e.isDirectory() ? files(join(folder, e.name)) : e.name.endsWith(".yaml") && !e.name.startsWith(".") ? [join(folder, e.name)] : [],
@@ -79,8 +111,14 @@ export function diskStore(dir: string): CassetteStore {
       return out;
     },
     write(name, cassette) {
-      const text = renderCassette(cassette);
-      return queue.run(name, async () => {
+      // While a write of this cassette waits its turn, later ones join it: it renders the latest
+      // contents when it runs, so a burst of recordings costs one write, not one each.
+      latest.set(name, cassette);
+      const waiting = queued.get(name);
+      if (waiting) return waiting;
+      const job = queue.run(name, async () => {
+        queued.delete(name);
+        const text = await renderCassetteGently(latest.get(name) ?? cassette);
         const file = join(dir, `${name}.yaml`);
         mkdirSync(dirname(file), { recursive: true });
         const tmp = join(dirname(file), `.${name.split("/").at(-1)}.yaml.${process.pid}.${++tmpCounter}.tmp`);
@@ -98,6 +136,8 @@ export function diskStore(dir: string): CassetteStore {
           throw error;
         }
       });
+      queued.set(name, job);
+      return job;
     },
     flush: () => queue.flush(),
   };

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { guardJson } from "../util/json-guard.js";
 import { badRequest, type MockError } from "./errors.js";
 import { type ChatRequest, chatRequestSchema } from "./request-schema.js";
 
@@ -27,26 +28,18 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 export const MAX_DEPTH = 64;
 export const MAX_MESSAGES = 10_000;
 
-/** Whether a JSON value nests deeper than `limit`, checked without recursion. */
-function nestsDeeperThan(value: unknown, limit: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop() as [unknown, number];
-    if (v === null || typeof v !== "object") continue;
-    if (depth >= limit) return true;
-    for (const child of Object.values(v)) stack.push([child, depth + 1]);
-  }
-  return false;
-}
-
 /** Validates a parsed body; the error names every problem and where it is. */
 export function validateChatRequest(body: unknown): { ok: true; request: ChatRequest } | { ok: false; error: MockError } {
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     return { ok: false, error: badRequest("Invalid request: the body must be a JSON object with `model` and `messages`.") };
   }
   // Limits that keep every later step (fingerprints, redaction, matching) cheap and safe.
-  if (nestsDeeperThan(body, MAX_DEPTH)) {
+  const problem = guardJson(body, MAX_DEPTH);
+  if (problem?.kind === "depth")
     return { ok: false, error: badRequest(`Invalid request: the body nests deeper than ${MAX_DEPTH} levels.`) };
+  if (problem?.kind === "proto") {
+    const where = formatPath(problem.path);
+    return { ok: false, error: badRequest(`Invalid request: \`${where}\`: a "__proto__" key is not allowed.`, where) };
   }
   const messages = (body as { messages?: unknown }).messages;
   if (Array.isArray(messages) && messages.length > MAX_MESSAGES) {

@@ -4,7 +4,7 @@
  * accent). Counting, chunking and `max_tokens` cuts all work on these pieces, so none of them
  * splits a character, and a text is tokenised once however often it is streamed.
  */
-import { countTokens as bpeCount, decodeGenerator, encode } from "gpt-tokenizer/encoding/o200k_base";
+import { decodeGenerator, encode } from "gpt-tokenizer/encoding/o200k_base";
 
 export interface TokenPieces {
   /** Pieces of text; joined they give the text back exactly. */
@@ -23,13 +23,42 @@ const CACHE_LIMIT = 1000;
 const cache = new Map<string, TokenPieces>();
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
-// Plain ASCII (printable, newlines, tabs) never combines across characters; anything else is
-// checked against real grapheme boundaries.
-const MAY_COMBINE = /[^ -~\n\t]/;
-/[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe00-\ufe0f\ufe20-\ufe2f\u0900-\u0dff\u0e00-\u0eff\u1100-\u11ff]|\u200c|\u200d|[\ud800-\udfff]/;
+// Characters that can join a neighbour into one grapheme (UAX #29): extending and spacing marks
+// (variation selectors and joiners among them), emoji, modifiers and flags (all astral), Hangul jamo,
+// prepended concatenation marks, CR. Text without any of them has a grapheme boundary between
+// every two code points, and needs no (slow) segmenter.
+const MAY_COMBINE =
+  /\p{Grapheme_Extend}|\p{Mc}|\u200d|[\u1100-\u11ff\ua960-\ua97f\ud7b0-\ud7ff]|[\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\u0e33\u0eb3\r]|[\u{10000}-\u{10ffff}]/u;
+
+// BPE merges within a pre-tokenised word take time quadratic in its length, so a long run without
+// spaces (a base64 blob, "xxxx…", CJK prose) is encoded in slices. Words of ordinary text are far
+// shorter and are encoded exactly as a whole.
+const HAS_LONG_RUN = /\S{256}/;
+const LONG_RUN = /\S{256,}/g;
+const SLICE = 128;
+
+function bpeSegments(text: string): string[] {
+  if (!HAS_LONG_RUN.test(text)) return [text];
+  const out: string[] = [];
+  let last = 0;
+  for (const m of text.matchAll(LONG_RUN)) {
+    if (m.index > last) out.push(text.slice(last, m.index));
+    const run = m[0];
+    for (let i = 0; i < run.length; ) {
+      let end = Math.min(i + SLICE, run.length);
+      // Never between the halves of a surrogate pair.
+      if (end < run.length && /[\ud800-\udbff]/.test(run[end - 1] as string)) end--;
+      out.push(run.slice(i, end));
+      i = end;
+    }
+    last = m.index + run.length;
+  }
+  if (last < text.length) out.push(text.slice(last));
+  return out;
+}
 
 function byToken(text: string): { texts: string[]; tokens: number[] } {
-  const ids = encode(text, PLAIN);
+  const ids = bpeSegments(text).flatMap((segment) => encode(segment, PLAIN));
   let pulled = 0;
   const counted = {
     *[Symbol.iterator]() {
@@ -101,7 +130,9 @@ export function countTokens(text: string): number {
   if (pieces) return pieces.totalTokens;
   const known = counts.get(text);
   if (known !== undefined) return known;
-  const n = bpeCount(text, PLAIN);
+  // encode, not the library's countTokens: the latter slows down with every call on long inputs.
+  let n = 0;
+  for (const segment of bpeSegments(text)) n += encode(segment, PLAIN).length;
   if (text.length <= COUNT_CACHE_MAX_TEXT) {
     if (counts.size >= COUNT_CACHE_LIMIT) counts.delete(counts.keys().next().value as string);
     counts.set(text, n);

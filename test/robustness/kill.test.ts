@@ -254,7 +254,7 @@ describe("cline-mock record killed mid-traffic", () => {
 });
 
 describe("recording into a large cassette", () => {
-  // BUG (server): every recorded interaction re-renders the whole cassette to YAML, synchronously,
+  // Regression (fixed): every recorded interaction re-renders the whole cassette to YAML, synchronously,
   // before the write is queued (CassetteLibrary.record -> diskStore.write -> renderCassette). That
   // costs ~0.46 ms per interaction already in the cassette on the 2-core machine (40: 23 ms, 100:
   // 40 ms, 400: 185 ms each), so recording n interactions is O(n^2) (400 into one cassette: 28 s
@@ -264,7 +264,7 @@ describe("recording into a large cassette", () => {
   // with 60 answers delivered in full, each cassette held only the first wave. Should: render only
   // what is written (the latest contents, in the write job), or keep each interaction's rendered
   // YAML and join the pieces, so one recording costs the same whatever the cassette holds.
-  it.fails("does not block the server for 100 ms per recording when the cassette already holds 600 interactions", async () => {
+  it("does not block the server for 100 ms per recording when the cassette already holds 600 interactions", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cline-mock-big-cassette-"));
     const interaction = (i: number): Interaction => ({
       recordedAt: "2026-01-01T00:00:00.000Z",
