@@ -22,7 +22,8 @@ function details(reply: Reply, ctx: TemplateContext): ReasoningDetail[] | null {
 }
 
 export interface Synthesis {
-  rng: Rng;
+  /** Made only when a reply generates text. */
+  rng: () => Rng;
   /** Whether the model reasons (its catalogue entry names a reasoning format). */
   modelReasons: boolean;
 }
@@ -32,11 +33,12 @@ function generated(reply: Reply, ctx: TemplateContext, synth: Synthesis): { cont
   const g = reply.generate;
   if (!g) return {};
   const message = ctx.view.lastUserMessage;
+  const rng = synth.rng();
   const out: { content?: string; reasoning?: string } = {};
   if (g.reasoning ?? synth.modelReasons) {
-    out.reasoning = syntheticReasoning({ message, tokens: g.reasoningTokens ?? Math.ceil(g.tokens / 2), rng: synth.rng });
+    out.reasoning = syntheticReasoning({ message, tokens: g.reasoningTokens ?? Math.ceil(g.tokens / 2), rng });
   }
-  out.content = syntheticAnswer({ message, tokens: g.tokens, rng: synth.rng });
+  out.content = syntheticAnswer({ message, tokens: g.tokens, rng });
   return out;
 }
 

@@ -14,7 +14,9 @@ export interface Rng {
 }
 
 export function makeRng(seed: string | number, fingerprint: string): Rng {
-  const prng = seedrandom(`${seed}/${fingerprint}`);
+  // Alea: seeded from a string in a quarter of the time of seedrandom's default ARC4, and this
+  // runs for every request.
+  const prng = seedrandom.alea(`${seed}/${fingerprint}`);
   const bytes = (count: number) => {
     const out = new Uint8Array(count);
     for (let i = 0; i < count; i++) out[i] = Math.floor(prng() * 256);

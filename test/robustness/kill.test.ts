@@ -264,7 +264,7 @@ describe("recording into a large cassette", () => {
   // with 60 answers delivered in full, each cassette held only the first wave. Should: render only
   // what is written (the latest contents, in the write job), or keep each interaction's rendered
   // YAML and join the pieces, so one recording costs the same whatever the cassette holds.
-  it("does not block the server for 100 ms per recording when the cassette already holds 600 interactions", async () => {
+  it("does not block the server for a whole-cassette render per recording when the cassette already holds 600 interactions", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cline-mock-big-cassette-"));
     const interaction = (i: number): Interaction => ({
       recordedAt: "2026-01-01T00:00:00.000Z",
@@ -292,7 +292,11 @@ describe("recording into a large cassette", () => {
         ],
       },
     });
-    writeFileSync(join(dir, "big.yaml"), renderCassette(newCassette(Array.from({ length: 600 }, (_, i) => interaction(i)))));
+    // What one write used to cost, measured here and now: rendering the whole cassette afresh.
+    const started = performance.now();
+    const text = renderCassette(newCassette(Array.from({ length: 600 }, (_, i) => interaction(i))));
+    const wholeRender = performance.now() - started;
+    writeFileSync(join(dir, "big.yaml"), text);
     const fast = await startUpstream({ gapMs: 0 });
     const mock = await startMockServer({ mode: "auto", upstream: fast.url, cassettes: dir });
     let last = performance.now();
@@ -317,7 +321,8 @@ describe("recording into a large cassette", () => {
     }
     await mock.close();
     await fast.close();
-    // The server runs in this process: its longest synchronous stretch is the longest gap between ticks.
-    expect(longest).toBeLessThan(100);
+    // The server runs in this process: its longest synchronous stretch is the longest gap between
+    // ticks. Compared with a whole render timed in the same run, not with a wall-clock limit.
+    expect(longest).toBeLessThan(Math.max(wholeRender * 0.8, 60));
   }, 60_000);
 });

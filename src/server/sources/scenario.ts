@@ -33,7 +33,7 @@ export function answerFromScenarios(ctx: ChatContext): boolean {
   if (step.reply.status !== undefined || step.reply.error !== undefined) throw replyError(step.reply);
 
   // Generated text has its own generator, so ids stay the same whatever a reply generates.
-  const synth = { rng: makeRng(ctx.seed, `${ctx.print}/text`), modelReasons: model?.reasoning !== undefined };
+  const synth = { rng: () => makeRng(ctx.seed, `${ctx.print}/text`), modelReasons: model?.reasoning !== undefined };
   const plan = renderReply(step.reply, { view, captures: selection?.captures ?? {} }, synth);
   const cachedTokens = state.options.promptCache ? session.promptCache.lookupAndStore(request, ctx.prompt.prefix) : 0;
   const rng = makeRng(ctx.seed, ctx.print);
