@@ -7,13 +7,8 @@ import { APICallError, generateText, stepCountIs, streamText, type TextStreamPar
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { type MockServer, type ScenarioInput, startMockServer } from "../../src/index.js";
+import { bundledScenarios, MODEL, PLAIN, REASONED, REASONING, rejection } from "./fixtures.js";
 
-const MODEL = "anthropic/claude-sonnet-4-6";
-const bundledScenarios = new URL("../../scenarios", import.meta.url).pathname;
-
-const PLAIN = "The capital of France is Paris. It sits on the Seine and has about two million inhabitants.";
-const REASONING = "First I recall the facts about France, then I check them against each other before I answer.";
-const REASONED = "Paris is the capital of France.";
 const FORECAST = "sunny and 18 degrees";
 
 const scenarios: ScenarioInput[] = [
@@ -36,15 +31,6 @@ async function collect<T extends ToolSet>(stream: AsyncIterable<TextStreamPart<T
   const parts: Array<TextStreamPart<T>> = [];
   for await (const part of stream) parts.push(part);
   return parts;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the call to fail, but it succeeded");
 }
 
 let mock: MockServer;

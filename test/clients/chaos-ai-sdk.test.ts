@@ -9,8 +9,8 @@ import { createOpenRouter } from "@openrouter/ai-sdk-provider";
 import { APICallError, type LanguageModel, RetryError, streamText, type TextStreamPart, type ToolSet } from "ai";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type JournalEntry, type MockServer, type ScenarioInput, startMockServer } from "../../src/index.js";
+import { MODEL } from "./fixtures.js";
 
-const MODEL = "anthropic/claude-sonnet-4-6";
 /** 40+ tokens, so token:2 chunking gives 20+ chunks. */
 const CONTENT =
   "Café au lait: the quick brown fox jumps over the lazy dog, then naps in the warm afternoon sun " +

@@ -17,8 +17,8 @@ import OpenAI, {
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type JournalEntry, type MockServer, type ScenarioInput, startMockServer } from "../../src/index.js";
+import { MODEL } from "./fixtures.js";
 
-const MODEL = "anthropic/claude-sonnet-4-6";
 /** 40+ tokens, so token:2 chunking gives 20+ chunks; a two-byte character in the first content chunk for split-utf8. */
 const CONTENT =
   "Café au lait: the quick brown fox jumps over the lazy dog, then naps in the warm afternoon sun " +

@@ -3,13 +3,7 @@ import OpenAI, { APIError, AuthenticationError, BadRequestError, RateLimitError 
 import type { ChatCompletionChunk, ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type MockServer, type ScenarioInput, startMockServer } from "../../src/index.js";
-
-const MODEL = "anthropic/claude-sonnet-4-6";
-const bundledScenarios = new URL("../../scenarios", import.meta.url).pathname;
-
-const PLAIN = "The capital of France is Paris. It sits on the Seine and has about two million inhabitants.";
-const REASONING = "First I recall the facts about France, then I check them against each other before I answer.";
-const REASONED = "Paris is the capital of France.";
+import { bundledScenarios, MODEL, PLAIN, REASONED, REASONING, rejection } from "./fixtures.js";
 
 const scenarios: ScenarioInput[] = [
   { name: "plain", match: { lastUserMessage: "case:plain" }, reply: { content: PLAIN } },
@@ -41,15 +35,6 @@ type ReasoningDelta = ChatCompletionChunk.Choice.Delta & {
 
 /** Usage as the contract (section 7) sends it: the SDK's type plus `cost`. */
 type UsageWithCost = OpenAI.CompletionUsage & { cost?: unknown };
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the call to fail, but it succeeded");
-}
 
 let mock: MockServer;
 let jsonMock: MockServer;

@@ -9,13 +9,7 @@ import { streamText, type TextStreamPart, type ToolSet, tool } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { type MockServer, type ScenarioInput, startMockServer } from "../../src/index.js";
-
-const MODEL = "anthropic/claude-sonnet-4-6";
-const bundledScenarios = new URL("../../scenarios", import.meta.url).pathname;
-
-const PLAIN = "The capital of France is Paris. It sits on the Seine and has about two million inhabitants.";
-const REASONING = "First I recall the facts about France, then I check them against each other before I answer.";
-const REASONED = "Paris is the capital of France.";
+import { bundledScenarios, MODEL, PLAIN, REASONED, REASONING } from "./fixtures.js";
 
 const scenarios: ScenarioInput[] = [
   { name: "plain", match: { lastUserMessage: "case:plain" }, reply: { content: PLAIN } },

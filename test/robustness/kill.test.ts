@@ -16,6 +16,7 @@ import { parse } from "yaml";
 import { type Cassette, cassetteSchema, type Interaction } from "../../src/cassettes/schema.js";
 import { newCassette, renderCassette } from "../../src/cassettes/store.js";
 import { startMockServer } from "../../src/index.js";
+import { watchEventLoop } from "../helpers/event-loop.js";
 import { startUpstream, type Upstream } from "../proxy/upstream-fixture.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -299,13 +300,8 @@ describe("recording into a large cassette", () => {
     writeFileSync(join(dir, "big.yaml"), text);
     const fast = await startUpstream({ gapMs: 0 });
     const mock = await startMockServer({ mode: "auto", upstream: fast.url, cassettes: dir });
-    let last = performance.now();
+    const loop = watchEventLoop(5);
     let longest = 0;
-    const ticker = setInterval(() => {
-      const now = performance.now();
-      longest = Math.max(longest, now - last);
-      last = now;
-    }, 5);
     try {
       for (let i = 0; i < 5; i++) {
         const res = await fetch(`${mock.url}/chat/completions`, {
@@ -317,7 +313,7 @@ describe("recording into a large cassette", () => {
         await res.text();
       }
     } finally {
-      clearInterval(ticker);
+      longest = loop.stop();
     }
     await mock.close();
     await fast.close();
