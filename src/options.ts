@@ -63,6 +63,8 @@ export interface Options {
   redact?: string | readonly string[];
   /** Body fields left out of the fingerprint when matching recordings. */
   matchIgnore?: string | readonly string[];
+  /** Request headers whose values are part of matching recordings (names, lower case). */
+  matchHeaders?: string | readonly string[];
   /** How long the upstream may take to start answering, ms; default 120000. */
   upstreamTimeoutMs?: number;
   /** The key sent upstream when a client sends none; default the CLINE_API_KEY variable. */
@@ -97,6 +99,7 @@ export interface ResolvedOptions {
   replayTiming: ReplayTiming;
   redact: string[];
   matchIgnore: string[];
+  matchHeaders: string[];
   upstreamTimeoutMs: number;
   upstreamKey: string | undefined;
   adminToken: string | undefined;
@@ -213,6 +216,7 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     replayTiming: resolveReplayTiming(options.replayTiming),
     redact: list(options.redact),
     matchIgnore: list(options.matchIgnore),
+    matchHeaders: list(options.matchHeaders).map((h) => h.toLowerCase()),
     upstreamTimeoutMs: nonNegative("upstream-timeout", options.upstreamTimeoutMs) ?? 120_000,
     upstreamKey: options.upstreamKey ?? (process.env.CLINE_API_KEY || undefined),
     adminToken: options.adminToken === "" ? undefined : options.adminToken,

@@ -30,7 +30,7 @@ export class CassetteLibrary {
   constructor(
     private readonly store: CassetteStore,
     private readonly redactor: Redactor,
-    private readonly matchIgnore: readonly string[],
+    private readonly matching: { ignore: readonly string[]; headers: readonly string[] },
   ) {
     for (const [name, cassette] of store.loadAll()) this.entries.set(name, this.index(cassette));
   }
@@ -43,7 +43,7 @@ export class CassetteLibrary {
   }
 
   private add(entry: Entry, interaction: Interaction): void {
-    const print = this.fingerprintOf(interaction.request.body);
+    const print = this.fingerprintOf(interaction.request.body, interaction.request.headers);
     const list = entry.byPrint.get(print) ?? [];
     list.push(interaction);
     entry.byPrint.set(print, list);
@@ -55,8 +55,15 @@ export class CassetteLibrary {
   }
 
   /** The fingerprint of a (redacted) body, as recordings are indexed. */
-  fingerprintOf(redactedBody: unknown): string {
-    return fingerprint(redactedBody as Record<string, unknown>, this.matchIgnore);
+  /** The fingerprint of a (redacted) body, plus the values of the --match-headers headers. */
+  fingerprintOf(redactedBody: unknown, headers: Readonly<Record<string, string | string[] | undefined>>): string {
+    const print = fingerprint(redactedBody as Record<string, unknown>, this.matching.ignore);
+    if (this.matching.headers.length === 0) return print;
+    const values = this.matching.headers.map((name) => {
+      const value = headers[name];
+      return Array.isArray(value) ? value.join(", ") : (value ?? "");
+    });
+    return fingerprint({ print, headers: values });
   }
 
   has(name: string): boolean {
@@ -85,7 +92,7 @@ export class CassetteLibrary {
   closest(name: string, redactedBody: unknown, limit = 3): NearRecording[] {
     const entry = this.entries.get(name);
     if (!entry) return [];
-    const ignore = new Set(["stream", "stream_options", ...this.matchIgnore]);
+    const ignore = new Set(["stream", "stream_options", ...this.matching.ignore]);
     const strip = (b: unknown) =>
       b !== null && typeof b === "object" ? Object.fromEntries(Object.entries(b).filter(([k]) => !ignore.has(k))) : b;
     return entry.cassette.interactions

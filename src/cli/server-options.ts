@@ -104,6 +104,10 @@ export const SERVER_FLAGS: Record<string, Flag> = {
     key: "matchIgnore",
     spec: { type: "string", describe: "body fields left out when matching recordings (comma-separated), e.g. user,metadata" },
   },
+  "match-headers": {
+    key: "matchHeaders",
+    spec: { type: "string", describe: "request headers whose values are part of matching recordings (comma-separated), e.g. x-title" },
+  },
   "upstream-timeout": {
     key: "upstreamTimeoutMs",
     spec: { type: "number", default: 120_000, describe: "ms the upstream may take to start answering (504 after)" },

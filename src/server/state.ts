@@ -84,7 +84,7 @@ export function createState(options: ResolvedOptions): MockState {
     addedScenarios: [],
     scenarios: () => (state.addedScenarios.length === 0 ? state.fileScenarios : [...state.addedScenarios, ...state.fileScenarios]),
     catalogue: loadCatalogue(options.models),
-    cassettes: new CassetteLibrary(diskStore(options.cassettes), redactor, options.matchIgnore),
+    cassettes: new CassetteLibrary(diskStore(options.cassettes), redactor, { ignore: options.matchIgnore, headers: options.matchHeaders }),
     redactor,
     sessions: new Sessions(options),
     journal: new Journal(options.journalSize),

@@ -97,7 +97,7 @@ async function answer(state: MockState, req: BodyRequest, res: ServerResponse, r
     return;
   }
   const redactedBody = state.cassettes.redactBody(req.body);
-  const redactedPrint = state.cassettes.fingerprintOf(redactedBody);
+  const redactedPrint = state.cassettes.fingerprintOf(redactedBody, req.headers);
   const mode = MODES[options.mode];
   const action = state.cassettes.peek(cassette, redactedPrint) ? mode.hit : mode.miss;
   switch (action.source) {
