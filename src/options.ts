@@ -71,6 +71,8 @@ export interface Options {
   upstreamKey?: string;
   /** Required (as `Authorization: Bearer` or `x-mock-admin-token`) by the /_mock routes; without it they answer loopback clients only. */
   adminToken?: string;
+  /** Reload scenario files (and, in replay mode, cassettes) when they change. */
+  watch?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -103,6 +105,7 @@ export interface ResolvedOptions {
   upstreamTimeoutMs: number;
   upstreamKey: string | undefined;
   adminToken: string | undefined;
+  watch: boolean;
 }
 
 export type ReplayTiming = { kind: "recorded"; factor: number } | { kind: "synthetic" };
@@ -220,5 +223,6 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     upstreamTimeoutMs: nonNegative("upstream-timeout", options.upstreamTimeoutMs) ?? 120_000,
     upstreamKey: options.upstreamKey ?? (process.env.CLINE_API_KEY || undefined),
     adminToken: options.adminToken === "" ? undefined : options.adminToken,
+    watch: options.watch ?? false,
   };
 }

@@ -116,6 +116,10 @@ export const SERVER_FLAGS: Record<string, Flag> = {
     key: "adminToken",
     spec: { type: "string", describe: "require this token on the /_mock control routes (otherwise they answer loopback clients only)" },
   },
+  watch: {
+    key: "watch",
+    spec: { type: "boolean", default: false, describe: "reload scenario files (and, in replay mode, cassettes) when they change" },
+  },
   "max-body": {
     key: "maxBodyBytes",
     spec: { type: "number", default: 20 * 1024 * 1024, describe: "largest request body in bytes (413 above)" },

@@ -5,6 +5,7 @@ import { type Options, resolveOptions } from "../options.js";
 import { handlerFor } from "./app.js";
 import type { JournalEntry } from "./journal.js";
 import { createState, type MockState } from "./state.js";
+import { watchFiles } from "./watch.js";
 
 export interface MockServer {
   /** Base URL to give clients, e.g. `http://127.0.0.1:54321/api/v1`. */
@@ -40,6 +41,7 @@ export async function startMockServer(options: Options = {}): Promise<MockServer
       resolve();
     });
   });
+  const watcher = resolved.watch ? watchFiles(state, (line) => process.stderr.write(`${line}\n`)) : undefined;
   const { port } = server.address() as AddressInfo;
   const host = resolved.host.includes(":") ? `[${resolved.host}]` : resolved.host;
   const origin = `http://${host}:${port}`;
@@ -53,6 +55,7 @@ export async function startMockServer(options: Options = {}): Promise<MockServer
     reset: () => state.reset(),
     cassetteSummary: () => state.cassettes.summary(),
     close: async () => {
+      watcher?.close();
       await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
