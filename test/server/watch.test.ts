@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { startMockServer } from "../../src/index.js";
 
 const scenario = (content: string) => `name: watched\nreply: { content: "${content}" }\n`;
@@ -36,9 +36,21 @@ describe("--watch", () => {
       expect(await answer(mock.url)).toBe("first version");
       writeFileSync(join(dir, "a.yaml"), scenario("second version"));
       expect(await eventually(mock.url, "second version")).toBe("second version");
-      writeFileSync(join(dir, "a.yaml"), "name: watched\nreply: { content: [unclosed\n");
-      writeFileSync(join(dir, "b.yaml"), scenario("never loaded"));
-      await sleep(500);
+      // The watcher says on stderr when it refuses a reload: wait for that line, then ask.
+      const lines: string[] = [];
+      const write = process.stderr.write.bind(process.stderr);
+      const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
+        lines.push(String(chunk));
+        return write(chunk as string, ...(rest as []));
+      });
+      try {
+        writeFileSync(join(dir, "a.yaml"), "name: watched\nreply: { content: [unclosed\n");
+        writeFileSync(join(dir, "b.yaml"), scenario("never loaded"));
+        for (let i = 0; i < 100 && !lines.some((l) => l.includes("not reloaded")); i++) await sleep(100);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(lines.join("")).toMatch(/not reloaded, the files in place stay: .*a\.yaml, line \d+/);
       expect(await answer(mock.url)).toBe("second version");
     } finally {
       await mock.close();
