@@ -185,6 +185,29 @@ describe("AI SDK streamText: http faults", () => {
       await vi.waitFor(() => expect(journal(session)).toHaveLength(1));
     });
 
+    // Retryable as the AI SDK decides (408, 409, 429 and 5xx), with the contract's message.
+    for (const [status, retryable, message] of [
+      [401, false, "Invalid API key"],
+      [403, false, "Your key lacks access to this model"],
+      [404, false, "Model not found"],
+      [408, true, "Request timed out"],
+      [500, true, "Internal server error"],
+      [502, true, "Provider returned error"],
+    ] as const) {
+      it(`${provider}: http:${status} gives APICallError ${status}, isRetryable ${retryable}, with the contract's message`, async () => {
+        const session = newSession();
+        const r = await run(provider, `http:${status}`, { session });
+
+        expect(r.errors).toHaveLength(1);
+        expect(APICallError.isInstance(r.errors[0])).toBe(true);
+        const error = r.errors[0] as APICallError;
+        expect(error.statusCode).toBe(status);
+        expect(error.isRetryable).toBe(retryable);
+        expect(`${error.message} ${error.responseBody ?? ""}`).toContain(message);
+        await vi.waitFor(() => expect(journal(session)).toHaveLength(1));
+      });
+    }
+
     it(`${provider}: http:402 gives APICallError 402, not retryable, whose message is the credits message`, async () => {
       const r = await run(provider, "http:402");
 
