@@ -99,4 +99,3 @@ export const chatRequestSchema = z.looseObject({
 });
 
 export type ChatRequest = z.infer<typeof chatRequestSchema>;
-export type ChatMessage = ChatRequest["messages"][number];
