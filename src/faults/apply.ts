@@ -39,7 +39,10 @@ const orderOf = (f: Fault) => ORDER[f.kind === "quirk" ? f.name : f.kind];
 
 /** The index just after the n-th chunk (or after the last chunk, when there are fewer). */
 function afterChunks(events: readonly StreamEvent[], n: number): number {
-  if (n === 0) return events.findIndex((e) => e.kind === "chunk") === -1 ? events.length : events.findIndex((e) => e.kind === "chunk");
+  if (n === 0) {
+    const first = events.findIndex((e) => e.kind === "chunk");
+    return first === -1 ? events.length : first;
+  }
   let seen = 0;
   for (let i = 0; i < events.length; i++) {
     if (events[i]?.kind === "chunk" && ++seen === n) return i + 1;

@@ -6,7 +6,7 @@ import { jsonOutcome } from "../faults/json-outcome.js";
 import type { ChunkSpec } from "../stream/chunk-spec.js";
 import type { Completion } from "../stream/completion.js";
 import { streamDeltas } from "../stream/deltas.js";
-import { type LatencyOverrides, latencyFor } from "../stream/latency.js";
+import type { LatencyOverrides } from "../stream/latency.js";
 import { schedule } from "../stream/schedule.js";
 import type { Rng } from "../util/random.js";
 import { answerJson } from "./answer-json.js";
@@ -25,11 +25,7 @@ export function sendCompletion(
 ): void {
   const { options } = ctx.state;
   const { completion, faults, rng } = params;
-  const latency = latencyFor({
-    header: ctx.control.latency,
-    scenario: params.stream,
-    server: { preset: options.latency, overrides: options.latencyOverrides },
-  });
+  const latency = ctx.latency(params.stream);
   const framer = chunkFramer(completion);
   const deltas = streamDeltas(completion, params.chunk ?? options.chunk, rng);
   const events = schedule({ deltas, frame: framer.frame, finish: framer.finish, latency, rng });

@@ -8,24 +8,10 @@ import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { createOpenRouter } from "@openrouter/ai-sdk-provider";
 import { APICallError, type LanguageModel, RetryError, streamText, type TextStreamPart, type ToolSet } from "ai";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type JournalEntry, type MockServer, type ScenarioInput, startMockServer } from "../../src/index.js";
-import { MODEL } from "./fixtures.js";
+import { type JournalEntry, type MockServer, startMockServer } from "../../src/index.js";
+import { CHAOS_CONTENT as CONTENT, MODEL, RECOVERED, chaosScenarios as scenarios } from "./fixtures.js";
 
-/** 40+ tokens, so token:2 chunking gives 20+ chunks. */
-const CONTENT =
-  "Café au lait: the quick brown fox jumps over the lazy dog, then naps in the warm afternoon sun " +
-  "while the birds sing songs about spring, rain, rivers and the long road home through the hills.";
-const RECOVERED = "Third time lucky: the service is back.";
 const MID_STREAM_ERROR = { code: "server_error", message: "Provider disconnected unexpectedly", metadata: {} };
-
-const scenarios: ScenarioInput[] = [
-  {
-    name: "flaky-503",
-    match: { lastUserMessage: "case:flaky-503" },
-    sequence: [{ fault: "http:503" }, { fault: "http:503" }, { reply: { content: RECOVERED } }],
-  },
-  { name: "chaos", reply: { content: CONTENT }, stream: { chunk: "token:2" } },
-];
 
 let mock: MockServer;
 let sessionCounter = 0;

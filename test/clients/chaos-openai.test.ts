@@ -16,23 +16,8 @@ import OpenAI, {
 } from "openai";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type JournalEntry, type MockServer, type ScenarioInput, startMockServer } from "../../src/index.js";
-import { MODEL } from "./fixtures.js";
-
-/** 40+ tokens, so token:2 chunking gives 20+ chunks; a two-byte character in the first content chunk for split-utf8. */
-const CONTENT =
-  "Café au lait: the quick brown fox jumps over the lazy dog, then naps in the warm afternoon sun " +
-  "while the birds sing songs about spring, rain, rivers and the long road home through the hills.";
-const RECOVERED = "Third time lucky: the service is back.";
-
-const scenarios: ScenarioInput[] = [
-  {
-    name: "flaky-503",
-    match: { lastUserMessage: "case:flaky-503" },
-    sequence: [{ fault: "http:503" }, { fault: "http:503" }, { reply: { content: RECOVERED } }],
-  },
-  { name: "chaos", reply: { content: CONTENT }, stream: { chunk: "token:2" } },
-];
+import { type JournalEntry, type MockServer, startMockServer } from "../../src/index.js";
+import { CHAOS_CONTENT as CONTENT, MODEL, RECOVERED, chaosScenarios as scenarios } from "./fixtures.js";
 
 let mock: MockServer;
 let sessionCounter = 0;

@@ -8,6 +8,7 @@ import { MockError } from "../../contract/errors.js";
 import { fingerprint } from "../../contract/fingerprint.js";
 import { validateChatRequest } from "../../contract/validate-request.js";
 import { chooseFault } from "../../faults/choose.js";
+import { latencyFor } from "../../stream/latency.js";
 import { promptTokens } from "../../usage/prompt-tokens.js";
 import { makeRng } from "../../util/random.js";
 import { checkAuth } from "../auth.js";
@@ -73,6 +74,8 @@ async function answer(state: MockState, req: BodyRequest, res: ServerResponse, r
     prompt,
     seed,
     print,
+    latency: (scenario) =>
+      latencyFor({ header: control.latency, scenario, server: { preset: options.latency, overrides: options.latencyOverrides } }),
     chooseFault(scenarioFault) {
       const fault = chooseFault({
         header: control.fault,

@@ -10,7 +10,6 @@ import { jsonOutcome } from "../../faults/json-outcome.js";
 import type { ReplayTiming } from "../../options.js";
 import type { StreamEvent } from "../../stream/events.js";
 import type { Latency } from "../../stream/latency.js";
-import { latencyFor } from "../../stream/latency.js";
 import { countTokens } from "../../usage/tokens.js";
 import { makeRng } from "../../util/random.js";
 import { answerJson } from "../answer-json.js";
@@ -96,11 +95,7 @@ export function answerFromCassette(ctx: ChatContext, hit: { name: string; index:
     if (name !== "content-type" && name !== "content-length") res.setHeader(name, value);
   }
   const timing = state.options.replayTiming;
-  const latency = latencyFor({
-    header: ctx.control.latency,
-    scenario: undefined,
-    server: { preset: state.options.latency, overrides: state.options.latencyOverrides },
-  });
+  const latency = ctx.latency();
 
   if (response.events === undefined && (response.status >= 400 || !ctx.stream)) {
     // Errors, and JSON asked for as JSON, go back as recorded: status, content type and body.

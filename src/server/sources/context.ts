@@ -2,6 +2,7 @@
 import type { ServerResponse } from "node:http";
 import type { ChatRequest } from "../../contract/request-schema.js";
 import type { FaultSpec } from "../../faults/fault-spec.js";
+import type { Latency, LatencyOverrides } from "../../stream/latency.js";
 import type { PromptTokens } from "../../usage/prompt-tokens.js";
 import type { ControlHeaders } from "../control-headers.js";
 import type { RequestRecord } from "../record-request.js";
@@ -21,6 +22,8 @@ export interface ChatContext {
   seed: string;
   /** The fingerprint of the request body (redacted, as cassettes store it). */
   print: string;
+  /** The latency of this answer: the x-mock-latency header, else the scenario's `stream:`, else the server's. */
+  latency(scenario?: (LatencyOverrides & { latency?: string | undefined }) | undefined): Latency;
   /** Picks the fault for this request, given the scenario's own (if any). */
   chooseFault(scenarioFault: FaultSpec | undefined): FaultSpec | undefined;
 }
